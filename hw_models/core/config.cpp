@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+#include "hw_models/core/config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace xb {
+
+namespace {
+
+// yaml-cpp nodes are references: `a = b` overwrites the referenced node, so walking the
+// tree must use reset(). These helpers keep that detail in one place.
+YAML::Node child(const YAML::Node& parent, const std::string& name) {
+  if (!parent || !parent.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  for (auto it = parent.begin(); it != parent.end(); ++it)
+    if (it->first.as<std::string>() == name) return it->second;
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+YAML::Node find(const YAML::Node& root, const std::vector<std::string>& parts) {
+  YAML::Node cur;
+  cur.reset(root);
+  for (const auto& p : parts) {
+    YAML::Node next = child(cur, p);
+    if (!next.IsDefined()) return next;
+    cur.reset(next);
+  }
+  return cur;
+}
+
+// Sets root[parts...] = value, creating maps on the way. Returns false when a non-map
+// node stands in the way.
+bool assign(YAML::Node& root, const std::vector<std::string>& parts, const YAML::Node& value) {
+  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  YAML::Node cur;
+  cur.reset(root);
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (!cur.IsMap()) return false;
+    YAML::Node next = child(cur, parts[i]);
+    if (!next.IsDefined() || next.IsNull()) {
+      cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next.reset(cur[parts[i]]);
+    }
+    cur.reset(next);
+  }
+  if (!cur.IsMap()) return false;
+  cur[parts.back()] = value;
+  return true;
+}
+
+void collect_leaves(const YAML::Node& node, const std::string& prefix,
+                    std::vector<std::string>& out) {
+  if (node.IsMap() && node.size() > 0) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string k = it->first.as<std::string>();
+      collect_leaves(it->second, prefix.empty() ? k : prefix + "." + k, out);
+    }
+  } else if (!prefix.empty()) {
+    out.push_back(prefix);
+  }
+}
+
+YAML::Node parse(const std::string& text, const std::string& source) {
+  try {
+    YAML::Node n = YAML::Load(text);
+    if (n.IsNull() || !n.IsDefined()) return YAML::Node(YAML::NodeType::Map);
+    if (!n.IsMap())
+      throw ConfigError(source + ": the document must be a mapping of keys to values");
+    return n;
+  } catch (const YAML::Exception& e) {
+    std::ostringstream os;
+    os << source << ": line " << e.mark.line + 1 << ", column " << e.mark.column + 1
+       << ": malformed YAML: " << e.msg;
+    throw ConfigError(os.str());
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> split_key(const std::string& dotted) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : dotted) {
+    if (c == '.') {
+      parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  parts.push_back(cur);
+  return parts;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_d = std::string::npos;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  // A plausible typo: a third of the word's length, at least two edits.
+  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
+  return best_d <= limit ? best : std::string();
+}
+
+Config::Config()
+    : source_("<config>"), root_(YAML::NodeType::Map), effective_(YAML::NodeType::Map) {}
+
+Config Config::from_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open the config file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return from_string(ss.str(), path);
+}
+
+Config Config::from_string(const std::string& text, const std::string& source) {
+  Config c;
+  c.source_ = source;
+  c.root_ = parse(text, source);
+  return c;
+}
+
+void Config::apply_override(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set " + assignment + ": expected KEY=VALUE with a dotted key");
+  const std::string key = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  for (const auto& part : split_key(key))
+    if (part.empty()) throw ConfigError("--set " + assignment + ": empty part in the dotted key");
+  YAML::Node value;
+  try {
+    value = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("--set " + key + " = " + text + ": malformed YAML value: " + e.msg);
+  }
+  if (!assign(root_, split_key(key), value))
+    throw ConfigError("--set " + key + " = " + text + ": a parent of this key is not a mapping");
+  overridden_.insert(key);
+}
+
+void Config::expand_preset(const std::string& section, const std::string& preset_dir,
+                           const std::vector<std::string>& known_presets) {
+  YAML::Node user = get(section);
+  if (!user.IsMap()) return;
+  YAML::Node name_node = child(user, "preset");
+  if (!name_node.IsDefined()) return;
+  const std::string key = section + ".preset";
+  declare(key);
+  mark_used(key);
+  if (!name_node.IsScalar())
+    throw ConfigError(config_message(source_of(key), key, "<non-scalar>", "must be a preset name"));
+  const std::string name = name_node.as<std::string>();
+  if (std::find(known_presets.begin(), known_presets.end(), name) == known_presets.end()) {
+    std::string rule = "unknown preset";
+    const std::string near = nearest(name, known_presets);
+    if (!near.empty()) rule += " (did you mean '" + near + "'?)";
+    throw ConfigError(config_message(source_of(key), key, name, rule));
+  }
+  const std::string path = preset_dir + "/" + name + ".yaml";
+  Config preset = from_file(path);
+  YAML::Node merged = YAML::Clone(preset.root_);
+  for (auto it = user.begin(); it != user.end(); ++it) {
+    const std::string k = it->first.as<std::string>();
+    merged[k] = YAML::Clone(it->second);
+  }
+  assign(root_, split_key(section), merged);
+  set_effective(key, YAML::Node(name));
+}
+
+bool Config::has(const std::string& key) const {
+  YAML::Node n = find(root_, split_key(key));
+  return n.IsDefined() && !n.IsNull();
+}
+
+YAML::Node Config::get(const std::string& key) const { return find(root_, split_key(key)); }
+
+std::string Config::source_of(const std::string& key) const {
+  for (const auto& o : overridden_)
+    if (key == o || key.rfind(o + ".", 0) == 0) return "--set";
+  return source_;
+}
+
+void Config::declare(const std::string& key) { declared_.insert(key); }
+void Config::mark_used(const std::string& key) { used_.insert(key); }
+
+std::vector<std::string> Config::user_keys() const {
+  std::vector<std::string> out;
+  collect_leaves(root_, "", out);
+  return out;
+}
+
+void Config::check_all_used() const {
+  for (const auto& key : user_keys()) {
+    bool used = used_.count(key) > 0;
+    // A key inside a used subtree (a list or map read whole) counts as used.
+    for (const auto& u : used_)
+      if (key.rfind(u + ".", 0) == 0) used = true;
+    if (used) continue;
+    const std::vector<std::string> cands(declared_.begin(), declared_.end());
+    std::string rule = "unknown key";
+    const std::string near = nearest(key, cands);
+    if (!near.empty()) {
+      rule += " (did you mean '" + near + "'?)";
+    } else {
+      // List the valid keys of the same section, which is what the user needs next.
+      const auto dot = key.rfind('.');
+      const std::string section = dot == std::string::npos ? "" : key.substr(0, dot + 1);
+      std::string valid;
+      for (const auto& c : cands)
+        if (c.rfind(section, 0) == 0 && c.find('.', section.size()) == std::string::npos)
+          valid += (valid.empty() ? "" : ", ") + c.substr(section.size());
+      if (!valid.empty()) rule += "; valid keys here: " + valid;
+    }
+    YAML::Emitter e;
+    e << YAML::Flow << get(key);
+    throw ConfigError(config_message(source_of(key), key, e.c_str(), rule));
+  }
+}
+
+void Config::set_effective(const std::string& key, const YAML::Node& value) {
+  assign(effective_, split_key(key), YAML::Clone(value));
+}
+
+std::string Config::effective_yaml() const {
+  YAML::Emitter e;
+  e << effective_;
+  return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace xb

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+// The configuration tree: a YAML document addressed by dotted keys ("device.dw_min").
+// Every key a model reads is declared (for suggestions and `describe`) and marked as used;
+// after a run is built, any key nobody used is an error (architecture.md §3.5). The values
+// actually used, defaults filled in, form the effective config written into the run folder.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hw_models/core/errors.h"
+
+namespace xb {
+
+class Config {
+ public:
+  Config();  // empty document
+  static Config from_file(const std::string& path);
+  static Config from_string(const std::string& text, const std::string& source);
+
+  // Applies "a.b.c=value" (value parsed as YAML). Overridden keys are reported as coming
+  // from "--set" in error messages.
+  void apply_override(const std::string& assignment);
+
+  // Replaces a section of the form {preset: NAME, ...overrides} by the preset file
+  // DIR/NAME.yaml with the overrides laid over it. No-op when the section names no preset.
+  void expand_preset(const std::string& section, const std::string& preset_dir,
+                     const std::vector<std::string>& known_presets);
+
+  bool has(const std::string& key) const;
+  YAML::Node get(const std::string& key) const;  // Null node when absent
+  // The source an error about `key` should name: the file, or "--set" for overrides.
+  std::string source_of(const std::string& key) const;
+  const std::string& source() const { return source_; }
+
+  // Declares that a model knows `key` (whether or not the user set it).
+  void declare(const std::string& key);
+  void mark_used(const std::string& key);
+  // Throws ConfigError for the first key the user set that no model read, suggesting the
+  // nearest declared key.
+  void check_all_used() const;
+
+  // Records the value a model actually used, for the effective config.
+  void set_effective(const std::string& key, const YAML::Node& value);
+  YAML::Node effective() const { return effective_; }
+  std::string effective_yaml() const;
+
+  // Leaves of the user's document, as dotted keys (sequences count as leaves).
+  std::vector<std::string> user_keys() const;
+
+ private:
+  std::string source_;
+  YAML::Node root_;
+  YAML::Node effective_;
+  std::set<std::string> overridden_;
+  std::set<std::string> declared_;
+  std::set<std::string> used_;
+};
+
+// Edit distance, for "did you mean" suggestions.
+std::size_t edit_distance(const std::string& a, const std::string& b);
+// The candidate nearest to `word`, or "" when none is close enough to be a plausible typo.
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
+
+std::vector<std::string> split_key(const std::string& dotted);
+
+}  // namespace xb

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+// Parameters are declared once, in a model's Params struct:
+//
+//   struct MyParams {
+//     double dw_min = 0.001;                       // the only place the default lives
+//     template <class F> void bind(F&& f) {
+//       f("dw_min", dw_min, "1", "mean step per pulse, in weight units");
+//     }
+//     void validate(const Scope& s) const { s.require_gt("dw_min", dw_min, 0.0); }
+//   };
+//
+// The same bind() feeds the config reader (ParamReader), the effective-config dump and
+// `xbarsim describe` (ParamDescriber), so the three can never disagree (gem5/SST style).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hw_models/core/config.h"
+#include "hw_models/core/errors.h"
+
+namespace xb {
+
+// A section of the config ("device", "experiment", "periphery.adc", ...). Validation
+// helpers throw ConfigError naming file, key, value and rule.
+class Scope {
+ public:
+  Scope(Config& cfg, std::string prefix) : cfg_(&cfg), prefix_(std::move(prefix)) {}
+  Config& config() const { return *cfg_; }
+  const std::string& prefix() const { return prefix_; }
+  std::string key(const std::string& name) const {
+    return prefix_.empty() ? name : prefix_ + "." + name;
+  }
+  Scope sub(const std::string& name) const { return Scope(*cfg_, key(name)); }
+
+  template <class V>
+  [[noreturn]] void fail(const std::string& name, const V& value, const std::string& rule) const {
+    throw ConfigError(config_message(cfg_->source_of(key(name)), key(name), value, rule));
+  }
+  template <class V>
+  void require(bool ok, const std::string& name, const V& value, const std::string& rule) const {
+    if (!ok) fail(name, value, rule);
+  }
+  template <class V>
+  void require_gt(const std::string& name, V v, V lo) const {
+    require(v > lo, name, v, "must be > " + fmt(lo));
+  }
+  template <class V>
+  void require_ge(const std::string& name, V v, V lo) const {
+    require(v >= lo, name, v, "must be >= " + fmt(lo));
+  }
+  template <class V>
+  void require_in(const std::string& name, V v, V lo, V hi) const {
+    require(v >= lo && v <= hi, name, v, "must be in [" + fmt(lo) + ", " + fmt(hi) + "]");
+  }
+  void require_one_of(const std::string& name, const std::string& v,
+                      const std::vector<std::string>& allowed) const;
+
+  template <class V>
+  static std::string fmt(V v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+  }
+
+ private:
+  Config* cfg_;
+  std::string prefix_;
+};
+
+// Parses a number, accepting SI-prefixed forms with an optional unit ("50ns", "25uS", "1.5k").
+// Returns false when the text is not a number. Non-finite values are reported by the caller.
+bool parse_si_number(const std::string& text, const std::string& unit, double& out);
+
+// Reads each bound field from the config (when set), type-checks it, and records the
+// value used in the effective config.
+class ParamReader {
+ public:
+  explicit ParamReader(const Scope& scope) : scope_(scope) {}
+
+  template <class T>
+  void operator()(const char* name, T& field, const char* unit, const char* /*description*/) {
+    const std::string key = scope_.key(name);
+    Config& cfg = scope_.config();
+    cfg.declare(key);
+    if (cfg.has(key)) {
+      cfg.mark_used(key);
+      read(name, cfg.get(key), field, unit);
+    }
+    cfg.set_effective(key, to_node(field));
+  }
+
+ private:
+  void read(const char* name, const YAML::Node& n, double& out, const std::string& unit);
+  void read(const char* name, const YAML::Node& n, float& out, const std::string& unit);
+  void read(const char* name, const YAML::Node& n, int& out, const std::string& unit);
+  void read(const char* name, const YAML::Node& n, int64_t& out, const std::string& unit);
+  void read(const char* name, const YAML::Node& n, bool& out, const std::string& unit);
+  void read(const char* name, const YAML::Node& n, std::string& out, const std::string& unit);
+  void read(const char* name, const YAML::Node& n, std::vector<double>& out,
+            const std::string& unit);
+  void read(const char* name, const YAML::Node& n, std::vector<int>& out, const std::string& unit);
+  void read(const char* name, const YAML::Node& n, std::vector<std::string>& out,
+            const std::string& unit);
+  void read(const char* name, const YAML::Node& n, std::vector<std::vector<double>>& out,
+            const std::string& unit);
+
+  template <class T>
+  static YAML::Node to_node(const T& v) {
+    YAML::Node n;
+    n = v;
+    return n;
+  }
+  static YAML::Node to_node(const std::vector<double>& v);
+  static YAML::Node to_node(const std::vector<int>& v);
+  static YAML::Node to_node(const std::vector<std::string>& v);
+  static YAML::Node to_node(const std::vector<std::vector<double>>& v);
+
+  Scope scope_;
+};
+
+// One row of `xbarsim describe`.
+struct ParamRow {
+  std::string name, default_value, unit, description;
+};
+
+// Collects the parameter table of a Params struct from its bind().
+class ParamDescriber {
+ public:
+  template <class T>
+  void operator()(const char* name, T& field, const char* unit, const char* description) {
+    rows.push_back({name, show(field), unit, description});
+  }
+  std::vector<ParamRow> rows;
+
+ private:
+  template <class T>
+  static std::string show(const T& v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+  }
+  static std::string show(const bool& v) { return v ? "true" : "false"; }
+  static std::string show(const std::string& v) { return v.empty() ? "\"\"" : v; }
+  static std::string show(const std::vector<double>& v);
+  static std::string show(const std::vector<int>& v);
+  static std::string show(const std::vector<std::string>& v);
+  static std::string show(const std::vector<std::vector<double>>& v);
+};
+
+// Reads and validates a Params struct from a scope in one call.
+template <class P>
+P read_params(const Scope& scope) {
+  P p;
+  p.bind(ParamReader(scope));
+  p.validate(scope);
+  return p;
+}
+
+template <class P>
+std::vector<ParamRow> describe_params() {
+  P p;
+  ParamDescriber d;
+  p.bind(d);
+  return d.rows;
+}
+
+}  // namespace xb

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// Models are chosen by name from the config (`device.type: soft_bounds`). Each model file
+// ends with one register_<name>() function; the list files (DEVICES.def, SCHEMES.def, ...)
+// name them once, for CMake and for C++ (NEST-style modelsets, architecture.md §3.3).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hw_models/core/params.h"
+
+namespace xb {
+
+template <class Base>
+class Registry {
+ public:
+  using Factory = std::function<std::unique_ptr<Base>(const Scope&)>;
+  struct Entry {
+    std::string name;
+    std::string summary;  // one line: the law or purpose, with its citation
+    Factory make;
+    std::function<std::vector<ParamRow>()> describe;
+  };
+
+  explicit Registry(std::string kind) : kind_(std::move(kind)) {}
+
+  void add(Entry e) { entries_[e.name] = std::move(e); }
+
+  // The common case: a Params struct (bind + validate) and a Model constructed from it.
+  template <class Params, class Model>
+  void add_model(const std::string& name, const std::string& summary) {
+    add({name, summary,
+         [](const Scope& s) -> std::unique_ptr<Base> {
+           return std::make_unique<Model>(read_params<Params>(s));
+         },
+         [] { return describe_params<Params>(); }});
+  }
+
+  // Builds the model named by `scope.type` (or by `default_type` when the key is absent).
+  std::unique_ptr<Base> create(const Scope& scope, const std::string& default_type = "") const {
+    std::string type = default_type;
+    ParamReader reader(scope);
+    reader("type", type, "", "");
+    if (type.empty()) scope.fail("type", "<missing>", "must name a " + kind_ + ": " + list());
+    return get(type, scope).make(scope);
+  }
+
+  const Entry& get(const std::string& name, const Scope& scope) const {
+    auto it = entries_.find(name);
+    if (it == entries_.end()) {
+      std::string rule = "unknown " + kind_;
+      const std::string near = nearest(name, names());
+      rule += near.empty() ? "; known: " + list() : " (did you mean '" + near + "'?)";
+      scope.fail("type", name, rule);
+    }
+    return it->second;
+  }
+
+  const Entry* find(const std::string& name) const {
+    auto it = entries_.find(name);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& kv : entries_) out.push_back(kv.first);
+    return out;
+  }
+
+  const std::string& kind() const { return kind_; }
+
+ private:
+  std::string list() const {
+    std::string s;
+    for (const auto& kv : entries_) s += (s.empty() ? "" : ", ") + kv.first;
+    return s;
+  }
+  std::string kind_;
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace xb

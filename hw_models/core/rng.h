@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// Counter-based random numbers (Philox4x32-10, Random123). A stream is keyed by
+// (master seed, stream kind, unit) and positioned by (event, lane): the numbers for row r of
+// tile t at update k are a pure function of (seed, cycle, t, k, r), so results depend neither
+// on the thread count nor on the order in which tiles or rows are processed, and a copied
+// (forked) tile replays exactly unless it is given another unit or event.
+//
+// Rng satisfies the uniform random bit generator interface, so Boost.Random distributions
+// (portable across standard libraries, unlike std::, architecture.md §1.7) draw from it.
+#pragma once
+
+#include <Random123/philox.h>
+
+#include <cstdint>
+#include <limits>
+
+#include "hw_models/core/types.h"
+
+namespace xb {
+
+// Independent stream kinds derived from one master seed (architecture.md §3.2).
+enum class Stream : uint32_t {
+  fabrication = 1,  // device-to-device variation, drawn once
+  cycle = 2,        // cycle-to-cycle update noise
+  data = 3,         // datasets, shuffling, minibatches
+  estimator = 4,    // learning-rule noise (synthetic noise, perturbations)
+  read = 5,         // read noise in the periphery
+  init = 6,         // network initialisation
+  fork = 7,         // re-keying of forked realisations
+};
+
+class Rng {
+ public:
+  using result_type = uint32_t;
+  using Philox = r123::Philox4x32;
+
+  Rng(uint64_t seed, Stream stream, uint32_t unit = 0, uint64_t event = 0, uint32_t lane = 0);
+
+  // Same key, another position: the stream of `lane` (e.g. a row) at `event` (e.g. an update).
+  Rng at(uint64_t event, uint32_t lane = 0) const;
+  // Another unit under the same seed and stream (e.g. tile id, or fork index).
+  Rng unit(uint32_t u) const;
+
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return std::numeric_limits<uint32_t>::max(); }
+  result_type operator()();
+
+  double uniform();  // in (0, 1)
+  double normal();   // standard normal (Box–Muller on the Philox block)
+
+  void fill_uniform(Scalar* out, Index n);  // (0, 1)
+  void fill_normal(Scalar* out, Index n);
+  void fill_normal(double* out, Index n);
+
+  uint64_t seed() const { return seed_; }
+
+ private:
+  void refill();
+  uint64_t seed_;
+  uint32_t stream_, unit_;
+  uint64_t event_;
+  uint32_t lane_;
+  Philox::key_type key_;
+  Philox::ctr_type ctr_;
+  Philox::ctr_type block_;
+  int used_ = 4;  // numbers of block_ already consumed
+  bool has_spare_normal_ = false;
+  double spare_normal_ = 0.0;
+};
+
+}  // namespace xb

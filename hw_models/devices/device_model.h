@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// A pulsed device model acts on a whole rows x cols array of devices at once (architecture.md
+// §3.7): the model is stateless and registered by name; all per-device state lives in a
+// copyable DeviceState value, so a tile can be forked to draw independent realisations of
+// the same update (same fabrication, independent cycle noise).
+//
+// Common step law of every pulsed model (aihwkit semantics, hardware.md §1.1 and §5.6):
+//   one pulse in direction d = ±1 moves w by  d · dw_d(i,j) · f_d(w) · (1 + dw_min_std ξ)
+//   (multiplicative c2c noise; additive variant adds dw_min·dw_min_std·ξ), then w is clipped
+//   to the device's own bounds [w_min(i,j), w_max(i,j)].
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hw_models/core/registry.h"
+#include "hw_models/core/rng.h"
+#include "hw_models/core/types.h"
+
+namespace xb::hw {
+
+// Per-device state of an array. Fabrication arrays are drawn once from the fabrication
+// stream; `w` evolves with pulses. Models that need more per-device quantities keep them in
+// `extra` (documented by the model).
+struct DeviceState {
+  Array w;           // persistent (hidden) weight of each device
+  Array w_apparent;  // weight seen by reads when write noise is on; empty otherwise
+  Array dw_up;       // step size of one up pulse at the reference point (d2d spread included)
+  Array dw_down;     // magnitude of one down pulse at the reference point
+  Array w_min;       // per-device lower bound
+  Array w_max;       // per-device upper bound
+  std::vector<Array> extra;
+  Eigen::Array<uint8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> stuck;  // 1 = faulty
+  Array stuck_value;   // weight a stuck device reads as
+  double age_s = 0.0;  // seconds since programming, for drift
+  uint64_t pulses_up = 0, pulses_down = 0;
+
+  Index rows() const { return w.rows(); }
+  Index cols() const { return w.cols(); }
+};
+
+class DeviceModel {
+ public:
+  virtual ~DeviceModel() = default;
+
+  // Draws every device-to-device quantity of a rows x cols array from `fab`, and sets each
+  // device's weight to w0 (clipped to its bounds).
+  virtual DeviceState fabricate(Index rows, Index cols, double w0, Rng& fab) const = 0;
+
+  // Applies n(i,j) signed pulses to each device of rows [row0, row1), one after another, each
+  // pulse with its own cycle-to-cycle noise. The noise of row r is drawn from
+  // cycle.at(event, r), so the result does not depend on how rows are split among threads.
+  virtual void apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArray>& n,
+                            const Rng& cycle, uint64_t event, Index row0, Index row1) const = 0;
+
+  // Effects between updates, per mini-batch (aihwkit `lifetime` decay, `diffusion`) and in
+  // time (`age_s` for drift). Default: nothing.
+  virtual void advance(DeviceState& s, double batches, double seconds, const Rng& cycle,
+                       uint64_t event) const;
+
+  // The weights a read sees (apparent weight, faults, quantization, drift), before read noise.
+  virtual void read_weights(const DeviceState& s, Array& out) const;
+
+  // Nominal granularity: the mean step of one pulse at the symmetry point, used by update
+  // schemes to convert ΔW into pulse counts and probabilities.
+  virtual double granularity() const = 0;
+  // Nominal weight range of a device (mean bounds).
+  virtual double nominal_w_min() const = 0;
+  virtual double nominal_w_max() const = 0;
+};
+
+using DeviceRegistry = Registry<DeviceModel>;
+
+// Every registered device model (DEVICES.def).
+const DeviceRegistry& device_registry();
+
+}  // namespace xb::hw

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#include "hw_models/devices/ideal.h"
+
+namespace xb::hw {
+
+void IdealParams::validate(const Scope& s) const {
+  s.require_gt("dw_min", dw_min, 0.0);
+  s.require(w_max > w_min, "w_max", w_max, "must be > w_min (" + Scope::fmt(w_min) + ")");
+}
+
+DeviceState IdealDevice::fabricate(Index rows, Index cols, double w0, Rng&) const {
+  DeviceState s;
+  s.w_min = Array::Constant(rows, cols, Scalar(p_.w_min));
+  s.w_max = Array::Constant(rows, cols, Scalar(p_.w_max));
+  s.dw_up = Array::Constant(rows, cols, Scalar(p_.dw_min));
+  s.dw_down = s.dw_up;
+  s.w = Array::Constant(rows, cols, Scalar(w0)).max(s.w_min).min(s.w_max);
+  return s;
+}
+
+void IdealDevice::apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArray>& n, const Rng&,
+                               uint64_t, Index row0, Index row1) const {
+  // With a constant step and hard bounds, n same-direction pulses clip once at the end.
+  const Index r = row1 - row0;
+  auto w = s.w.middleRows(row0, r);
+  w = (w + n.middleRows(row0, r).cast<Scalar>() * Scalar(p_.dw_min))
+          .max(s.w_min.middleRows(row0, r))
+          .min(s.w_max.middleRows(row0, r));
+}
+
+void register_ideal(DeviceRegistry& r) {
+  r.add_model<IdealParams, IdealDevice>("ideal",
+                                        "exact ±dw_min steps, hard bounds, no noise (reference)");
+}
+
+}  // namespace xb::hw

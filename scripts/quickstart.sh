@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# First README command: install, build, run the default study, draw its figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh
+BUILD_DIR=${XB_BUILD_DIR:-build}
+"$BUILD_DIR"/sim/xbarsim run sim/configs/quickstart.yaml "$@"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Second README command: install what is missing, build, run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh
+BUILD_DIR=${XB_BUILD_DIR:-build}
+cd "$BUILD_DIR"
+ctest --output-on-failure -j "$(nproc)" --timeout 600

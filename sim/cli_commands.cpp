@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+#include "sim/cli_commands.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "hw_models/core/params.h"
+#include "sim/version.h"
+
+namespace fs = std::filesystem;
+
+namespace xb::sim {
+
+namespace {
+
+// Keys at the top of every config.
+struct TopLevelParams {
+  int64_t seed = 1;
+  bool plot = false;
+  std::string version = kVersion;
+  template <class F>
+  void bind(F&& f) {
+    f("seed", seed, "", "master seed: fabrication, cycle, data and estimator streams derive from it");
+    f("plot", plot, "", "write the run's PNG figures when it ends");
+    f("version", version, "", "program version that wrote the config (informational)");
+  }
+  void validate(const Scope& s) const {
+    s.require_ge<int64_t>("seed", seed, 0);
+  }
+};
+
+std::string default_out(const std::string& config) {
+  const std::string stem = fs::path(config).stem().string();
+  std::string path = "runs/" + stem;
+  for (int i = 2; fs::exists(path); ++i) path = "runs/" + stem + "-" + std::to_string(i);
+  return path;
+}
+
+}  // namespace
+
+PreparedRun prepare_run(const RunArgs& args) {
+  PreparedRun run;
+  run.cfg = Config::from_file(args.config);
+  for (const auto& s : args.sets) run.cfg.apply_override(s);
+  if (!args.seed.empty()) run.cfg.apply_override("seed=" + args.seed);
+  const auto top = read_params<TopLevelParams>(Scope(run.cfg, ""));
+  run.cfg.set_effective("version", YAML::Node(std::string(kVersion)));
+  run.cfg.expand_preset("device", preset_dir(), preset_names());
+  run.options.seed = static_cast<uint64_t>(top.seed);
+  run.options.threads = args.threads;
+  run.options.mode = args.mode;
+  run.options.trace = args.trace;
+  run.options.quiet = args.quiet;
+  run.plot = top.plot;
+  run.experiment = experiment_registry().create(Scope(run.cfg, "experiment"));
+  run.experiment->prepare(run.cfg, run.options);
+  run.cfg.check_all_used();
+  return run;
+}
+
+int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
+  RunFolder out(out_dir, force);
+  write_file_atomic(out.file("config.yaml"), run.cfg.effective_yaml());
+  const auto t0 = std::chrono::steady_clock::now();
+  int code = 0;
+  std::string status = "ok";
+  try {
+    run.experiment->run(out);
+  } catch (const NumericalError& e) {
+    std::cerr << "numerical failure: " << e.what() << "\n";
+    status = "diverged";
+    out.summary()["error"] = e.what();
+    code = 3;
+  }
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.summary()["status"] = status;
+  out.summary()["seed"] = run.options.seed;
+  out.summary()["version"] = kVersion;
+  out.summary()["wall_seconds"] = wall;
+  out.flush();
+  if (!run.options.quiet) {
+    std::cout << "run folder: " << out.path() << "\n" << out.summary().dump(2) << "\n";
+  }
+  if (code == 0 && run.plot) command_plot(out.path());
+  return code;
+}
+
+int command_run(const RunArgs& args) {
+  PreparedRun run = prepare_run(args);
+  return execute_run(run, args.out.empty() ? default_out(args.config) : args.out, args.force);
+}
+
+int command_validate(const RunArgs& args) {
+  PreparedRun run = prepare_run(args);
+  std::cout << run.cfg.effective_yaml();
+  return 0;
+}
+
+int command_plot(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw ConfigError("plot " + dir + ": not a folder");
+  const char* script_env = std::getenv("XBARSIM_PLOT_SCRIPT");
+  const std::string script = script_env ? script_env : XB_SOURCE_DIR "/sim/plot.py";
+  const std::string cmd = "python3 '" + script + "' '" + dir + "'";
+  const int rc = std::system(cmd.c_str());
+  if (rc != 0)
+    throw ConfigError("plot " + dir +
+                      ": the plotting script failed (needs python3-matplotlib: apt-get install "
+                      "python3-matplotlib)");
+  return 0;
+}
+
+std::string preset_dir() {
+  const char* env = std::getenv("XBARSIM_PRESETS");
+  return env ? env : XB_SOURCE_DIR "/sim/presets/devices";
+}
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(preset_dir(), ec))
+    if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace xb::sim

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// The `run`, `validate` and `plot` commands, kept out of main.cpp so that tests can call them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hw_models/core/config.h"
+#include "sim/experiment.h"
+
+namespace xb::sim {
+
+struct RunArgs {
+  std::string config;
+  std::string out;
+  std::vector<std::string> sets;
+  std::string seed;  // empty: the config's seed
+  std::string mode = "functional";
+  bool trace = false;
+  bool quiet = false;
+  bool force = false;
+  int threads = 1;
+};
+
+// A config read, overridden, validated and turned into a ready experiment.
+struct PreparedRun {
+  Config cfg;
+  RunOptions options;
+  std::unique_ptr<Experiment> experiment;
+  bool plot = false;
+};
+
+PreparedRun prepare_run(const RunArgs& args);
+
+// Runs into `out_dir` and returns the exit code (0, or 3 on numerical failure).
+int execute_run(PreparedRun& run, const std::string& out_dir, bool force);
+
+int command_run(const RunArgs& args);
+int command_validate(const RunArgs& args);
+int command_plot(const std::string& dir);
+
+}  // namespace xb::sim

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// The xbarsim command line (interface.md). Exit codes: 0 success, 2 bad input, 3 numerical
+// failure (what was recorded stays on disk), 1 anything else.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+#include "hw_models/core/errors.h"
+#include "sim/catalog.h"
+#include "sim/cli_commands.h"
+#include "sim/experiment.h"
+#include "sim/version.h"
+
+namespace {
+
+int print_list(const std::string& what) {
+  if (what == "presets") {
+    for (const auto& p : xb::sim::preset_names()) std::cout << p << "\n";
+    return 0;
+  }
+  std::string known = "presets";
+  for (const auto& c : xb::sim::catalogs()) {
+    if (c.kind == what) {
+      for (const auto& n : c.names()) std::cout << std::left << std::setw(28) << n << c.summary(n) << "\n";
+      return 0;
+    }
+    known += ", " + c.kind;
+  }
+  throw xb::ConfigError("list " + what + ": unknown catalogue; one of " + known);
+}
+
+int describe(const std::string& name) {
+  bool found = false;
+  for (const auto& c : xb::sim::catalogs()) {
+    const auto names = c.names();
+    if (std::find(names.begin(), names.end(), name) == names.end()) continue;
+    found = true;
+    std::cout << name << " (" << c.kind.substr(0, c.kind.size() - 1) << "): " << c.summary(name)
+              << "\n\n";
+    std::cout << std::left << std::setw(26) << "parameter" << std::setw(16) << "default"
+              << std::setw(8) << "unit"
+              << "description\n";
+    for (const auto& r : c.describe(name))
+      std::cout << std::left << std::setw(26) << r.name << std::setw(16) << r.default_value
+                << std::setw(8) << r.unit << r.description << "\n";
+    std::cout << "\n";
+  }
+  for (const auto& p : xb::sim::preset_names()) {
+    if (p != name) continue;
+    found = true;
+    std::ifstream in(xb::sim::preset_dir() + "/" + p + ".yaml");
+    std::cout << name << " (preset): " << xb::sim::preset_dir() << "/" << p << ".yaml\n\n"
+              << in.rdbuf() << "\n";
+  }
+  if (!found) {
+    std::vector<std::string> all = xb::sim::preset_names();
+    for (const auto& c : xb::sim::catalogs())
+      for (const auto& n : c.names()) all.push_back(n);
+    std::string msg = "describe " + name + ": no model, experiment or preset of that name";
+    const std::string near = xb::nearest(name, all);
+    if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+    throw xb::ConfigError(msg);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"xbarsim: memristive crossbar emulator and learning-rule simulator"};
+  app.set_version_flag("--version", std::string("xbarsim ") + xb::sim::kVersion);
+  app.require_subcommand(1);
+
+  xb::sim::RunArgs run_args;
+  auto* run = app.add_subcommand("run", "run one experiment config into a run folder");
+  run->add_option("config", run_args.config, "config YAML file")->required();
+  run->add_option("--out", run_args.out, "run folder (default: runs/<config name>[-N])");
+  run->add_option("--set", run_args.sets, "override a dotted key: KEY=VALUE")->take_all();
+  run->add_option("--seed", run_args.seed, "master seed (overrides the config's seed)");
+  run->add_option("--mode", run_args.mode, "functional | timed")
+      ->check(CLI::IsMember({"functional", "timed"}));
+  run->add_flag("--trace", run_args.trace, "write trace.vcd (timed mode)");
+  run->add_option("--threads", run_args.threads, "worker threads (results do not depend on it)")
+      ->check(CLI::Range(1, 1024));
+  run->add_flag("--quiet", run_args.quiet, "no progress output");
+  run->add_flag("--force", run_args.force, "overwrite an existing run folder");
+
+  xb::sim::RunArgs val_args;
+  auto* validate = app.add_subcommand("validate", "check a config and print the effective config");
+  validate->add_option("config", val_args.config, "config YAML file")->required();
+  validate->add_option("--set", val_args.sets, "override a dotted key: KEY=VALUE")->take_all();
+
+  std::string list_what;
+  auto* list = app.add_subcommand("list", "list registered models");
+  list->add_option("what", list_what, "devices|rules|schemes|tasks|experiments|presets")
+      ->required();
+
+  std::string describe_name;
+  auto* desc = app.add_subcommand("describe", "parameter table of a model, experiment or preset");
+  desc->add_option("name", describe_name, "registered name")->required();
+
+  std::string plot_dir;
+  auto* plot = app.add_subcommand("plot", "draw PNG figures from a run folder");
+  plot->add_option("dir", plot_dir, "run or sweep folder")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  try {
+    if (*run) return xb::sim::command_run(run_args);
+    if (*validate) return xb::sim::command_validate(val_args);
+    if (*list) return print_list(list_what);
+    if (*desc) return describe(describe_name);
+    if (*plot) return xb::sim::command_plot(plot_dir);
+  } catch (const xb::ConfigError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error (a bug, please report): " << e.what() << "\n";
+    return 1;
+  }
+  return 1;
+}

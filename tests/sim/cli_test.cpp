@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// End-to-end checks of the command line through the real binary ($XBARSIM).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code;
+  std::string err;
+};
+
+Result xbarsim(const std::string& args) {
+  const char* exe = std::getenv("XBARSIM");
+  const std::string err_file = fs::temp_directory_path() / ("xb_cli_err_" + std::to_string(::getpid()));
+  const std::string cmd = std::string(exe ? exe : "xbarsim") + " " + args + " >/dev/null 2>" + err_file;
+  const int rc = std::system(cmd.c_str());
+  std::ifstream in(err_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return {WEXITSTATUS(rc), ss.str()};
+}
+
+std::string write_config(const std::string& name, const std::string& text) {
+  const fs::path dir = fs::temp_directory_path() / ("xb_cli_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / name).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const char* kResponse =
+    "device: {type: ideal, dw_min: 0.01}\n"
+    "experiment: {type: device_response, rows: 3, cols: 2, n_up: 5, n_down: 5}\n";
+
+TEST(Cli, RunWritesTheRunFolder) {
+  const std::string cfg = write_config("ok.yaml", kResponse);
+  const fs::path out = fs::path(cfg).parent_path() / "run_ok";
+  fs::remove_all(out);
+  ASSERT_EQ(xbarsim("run " + cfg + " --out " + out.string()).code, 0);
+  EXPECT_TRUE(fs::exists(out / "config.yaml"));
+  EXPECT_NE(read((out / "metrics.csv").string()).find("cycle,pulse,direction,w_mean"),
+            std::string::npos);
+  EXPECT_NE(read((out / "summary.json").string()).find("\"status\": \"ok\""), std::string::npos);
+  // An existing run folder is kept unless --force.
+  EXPECT_EQ(xbarsim("run " + cfg + " --out " + out.string()).code, 2);
+  EXPECT_EQ(xbarsim("run " + cfg + " --out " + out.string() + " --force").code, 0);
+  // The effective config reproduces the run.
+  const fs::path again = fs::path(cfg).parent_path() / "run_again";
+  fs::remove_all(again);
+  ASSERT_EQ(xbarsim("run " + (out / "config.yaml").string() + " --out " + again.string()).code, 0);
+  EXPECT_EQ(read((out / "metrics.csv").string()), read((again / "metrics.csv").string()));
+}
+
+TEST(Cli, BadInputExitsTwoWithTheKey) {
+  const std::string cfg = write_config("bad.yaml", kResponse);
+  Result r = xbarsim("validate " + cfg + " --set device.dw_min=-1");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("device.dw_min = -1: must be > 0"), std::string::npos) << r.err;
+  r = xbarsim("validate " + cfg + " --set experiment.rowz=3");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean 'experiment.rows'"), std::string::npos) << r.err;
+  EXPECT_EQ(xbarsim("validate /nonexistent.yaml").code, 2);
+  EXPECT_EQ(xbarsim("run").code, 2);
+  EXPECT_EQ(xbarsim("frobnicate").code, 2);
+  EXPECT_EQ(xbarsim("list gadgets").code, 2);
+  EXPECT_EQ(xbarsim("describe no_such_model").code, 2);
+  const std::string file_out = write_config("a_file", "x");
+  EXPECT_EQ(xbarsim("run " + cfg + " --out " + file_out).code, 2);
+}
+
+TEST(Cli, ListAndDescribe) {
+  EXPECT_EQ(xbarsim("list devices").code, 0);
+  EXPECT_EQ(xbarsim("list experiments").code, 0);
+  EXPECT_EQ(xbarsim("describe device_response").code, 0);
+  EXPECT_EQ(xbarsim("--version").code, 0);
+}
+
+}  // namespace
