@@ -32,6 +32,13 @@ struct DeviceState {
   Array w_min;       // per-device lower bound
   Array w_max;       // per-device upper bound
   std::vector<Array> extra;
+  // Optional per-device arrays of the common pulsed-device machinery (pulsed_device.h); each
+  // is empty when its effect is off.
+  Array reference;    // static reference weight subtracted on read (SoftBoundsReference)
+  Array drift_nu;     // power-law drift exponent ν of each device
+  Array decay;        // per-mini-batch retention factor 1 − 1/lifetime_ij
+  Array diffusion;    // per-mini-batch random-walk std of each device
+  Array reset_bias;   // mean weight a reset() programs each device to
   Eigen::Array<uint8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> stuck;  // 1 = faulty
   Array stuck_value;   // weight a stuck device reads as
   double age_s = 0.0;  // seconds since programming, for drift
@@ -62,6 +69,15 @@ class DeviceModel {
 
   // The weights a read sees (apparent weight, faults, quantization, drift), before read noise.
   virtual void read_weights(const DeviceState& s, Array& out) const;
+
+  // Adds read noise to weights `w` returned by read_weights() (drawn from `read`, in order
+  // over the array). Default: none.
+  virtual void add_read_noise(const DeviceState& s, Array& w, Rng& read) const;
+
+  // Resets the devices of rows [row0, row1) (only those with mask(i,j) != 0 when a mask is
+  // given) to their reset weight, with reset noise from cycle.at(event, r). Default: w = 0.
+  virtual void reset(DeviceState& s, const Rng& cycle, uint64_t event, Index row0, Index row1,
+                     const PulseArray* mask = nullptr) const;
 
   // Nominal granularity: the mean step of one pulse at the symmetry point, used by update
   // schemes to convert ΔW into pulse counts and probabilities.

@@ -20,6 +20,20 @@ const DeviceRegistry& device_registry() {
 
 void DeviceModel::advance(DeviceState&, double, double, const Rng&, uint64_t) const {}
 
+void DeviceModel::add_read_noise(const DeviceState&, Array&, Rng&) const {}
+
+void DeviceModel::reset(DeviceState& s, const Rng&, uint64_t, Index row0, Index row1,
+                        const PulseArray* mask) const {
+  const Index r = row1 - row0;
+  const Array zero = Array::Zero(r, s.cols()).max(s.w_min.middleRows(row0, r))
+                         .min(s.w_max.middleRows(row0, r));
+  if (mask)
+    s.w.middleRows(row0, r) = (mask->middleRows(row0, r) != 0).select(zero, s.w.middleRows(row0, r));
+  else
+    s.w.middleRows(row0, r) = zero;
+  if (s.w_apparent.size()) s.w_apparent.middleRows(row0, r) = s.w.middleRows(row0, r);
+}
+
 void DeviceModel::read_weights(const DeviceState& s, Array& out) const {
   out = s.w_apparent.size() ? s.w_apparent : s.w;
 }

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+#include "hw_models/devices/exp_step.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace xb::hw {
+
+void ExpStepParams::validate(const Scope& s) const {
+  pulsed.validate(s);
+  s.require_ge("gamma_up", gamma_up, 0.0);
+  s.require_ge("gamma_down", gamma_down, 0.0);
+  s.require_ge("dw_min_std_add", dw_min_std_add, 0.0);
+  s.require_ge("dw_min_std_slope", dw_min_std_slope, 0.0);
+}
+
+// extra[0] = 2a/(b_max − b_min) per device.
+void ExpStepDevice::fabricate_law(DeviceState& s, Rng&) const {
+  s.extra.push_back(Scalar(2.0 * ep_.a) / (s.w_max - s.w_min).max(1e-12f));
+}
+
+void ExpStepDevice::step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
+                         RowArray& dw) const {
+  const RowArray z = s.extra[0].row(r) * w + Scalar(ep_.b);
+  const RowArray up =
+      s.dw_up.row(r) * (1.0f - Scalar(ep_.A_up) * (Scalar(ep_.gamma_up) * z).exp()).max(0.0f);
+  const RowArray down = -s.dw_down.row(r) *
+                        (1.0f - Scalar(ep_.A_down) * (-Scalar(ep_.gamma_down) * z).exp()).max(0.0f);
+  dw = (sgn > 0).select(up, down);
+}
+
+void ExpStepDevice::c2c_amplitude(const DeviceState& s, Index r, const RowArray& w,
+                                  const RowArray& dw, RowArray& amp) const {
+  if (ep_.dw_min_std_add == 0 && ep_.dw_min_std_slope == 0) {
+    PulsedDevice::c2c_amplitude(s, r, w, dw, amp);
+    return;
+  }
+  amp = Scalar(p_.dw_min_std) *
+        (Scalar(ep_.dw_min_std_add) + dw.abs() + Scalar(ep_.dw_min_std_slope) * w.abs());
+}
+
+double ExpStepDevice::granularity() const {
+  // Mean of the nominal up and down steps at w = 0 (z = b).
+  const double fu = std::max(1.0 - ep_.A_up * std::exp(ep_.gamma_up * ep_.b), 0.0);
+  const double fd = std::max(1.0 - ep_.A_down * std::exp(-ep_.gamma_down * ep_.b), 0.0);
+  const double g = 0.5 * p_.dw_min * ((1 + p_.up_down) * fu + (1 - p_.up_down) * fd);
+  return g > 0 ? g : p_.dw_min;
+}
+
+void register_exp_step(DeviceRegistry& r) {
+  r.add_model<ExpStepParams, ExpStepDevice>(
+      "exp_step", "Δw = ±dw·max(1 − A·e^(±γz), 0), z = 2aw/(b_max − b_min) + b (aihwkit ExpStep)");
+}
+
+}  // namespace xb::hw

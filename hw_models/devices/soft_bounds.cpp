@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#include "hw_models/devices/soft_bounds.h"
+
+namespace xb::hw {
+
+void SoftBoundsParams::validate(const Scope& s) const {
+  pulsed.validate(s);
+  s.require(pulsed.w_max > 0, "w_max", pulsed.w_max, "must be > 0 (the up step vanishes there)");
+  s.require(pulsed.w_min < 0, "w_min", pulsed.w_min, "must be < 0 (the down step vanishes there)");
+}
+
+// extra[0] = 1/b_max, extra[1] = 1/b_min per device (bounds keep their signs, fabricate()).
+void SoftBoundsDevice::fabricate_law(DeviceState& s, Rng&) const {
+  s.extra.push_back(s.w_max.max(1e-12f).inverse());
+  s.extra.push_back(s.w_min.min(-1e-12f).inverse());
+}
+
+void SoftBoundsDevice::step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
+                            RowArray& dw) const {
+  const RowArray up = s.dw_up.row(r) * (1.0f - w * s.extra[0].row(r)).max(0.0f);
+  const RowArray down = -s.dw_down.row(r) * (1.0f - w * s.extra[1].row(r)).max(0.0f);
+  dw = (sgn > 0).select(up, down);
+}
+
+void register_soft_bounds(DeviceRegistry& r) {
+  r.add_model<SoftBoundsParams, SoftBoundsDevice>(
+      "soft_bounds", "Δw = ±dw·(1 − w/b), zero at the bounds (aihwkit SoftBounds; Fusi–Abbott)");
+}
+
+}  // namespace xb::hw
