@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <iostream>
 
+#include "hw_models/core/parallel.h"
 #include "hw_models/core/params.h"
+#include "hw_models/sc/instrument.h"
 #include "sim/version.h"
 
 namespace fs = std::filesystem;
@@ -50,12 +52,15 @@ PreparedRun prepare_run(const RunArgs& args) {
   run.cfg.expand_preset("device", preset_dir(), preset_names());
   run.options.seed = static_cast<uint64_t>(top.seed);
   run.options.threads = args.threads;
+  set_threads(args.threads);  // row-parallel tile kernels (hw_models/core/parallel.h)
   run.options.mode = args.mode;
   run.options.trace = args.trace;
   run.options.quiet = args.quiet;
   run.plot = top.plot;
   run.experiment = experiment_registry().create(Scope(run.cfg, "experiment"));
   run.experiment->prepare(run.cfg, run.options);
+  // `timing:`, `energy:` and `trace:` are read in every mode (a config means the same in both).
+  run.instrument = sc::Instrument::create(run.cfg, run.options.mode, run.options.trace);
   run.cfg.check_all_used();
   return run;
 }
@@ -67,7 +72,10 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
   int code = 0;
   std::string status = "ok";
   try {
-    run.experiment->run(out);
+    if (run.instrument)
+      run.instrument->execute([&] { run.experiment->run(out); }, out.path());
+    else
+      run.experiment->run(out);
   } catch (const NumericalError& e) {
     std::cerr << "numerical failure: " << e.what() << "\n";
     status = "diverged";
@@ -76,6 +84,7 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
   }
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (run.instrument) run.instrument->write_summary(out.summary());
   out.summary()["status"] = status;
   out.summary()["seed"] = run.options.seed;
   out.summary()["version"] = kVersion;
@@ -103,7 +112,9 @@ int command_plot(const std::string& dir) {
   if (!fs::is_directory(dir)) throw ConfigError("plot " + dir + ": not a folder");
   const char* script_env = std::getenv("XBARSIM_PLOT_SCRIPT");
   const std::string script = script_env ? script_env : XB_SOURCE_DIR "/sim/plot.py";
-  const std::string cmd = "python3 '" + script + "' '" + dir + "'";
+  // Debian's interpreter first: it is the one python3-matplotlib installs into.
+  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  const std::string cmd = python + " '" + script + "' '" + dir + "'";
   const int rc = std::system(cmd.c_str());
   if (rc != 0)
     throw ConfigError("plot " + dir +

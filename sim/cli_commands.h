@@ -9,6 +9,10 @@
 #include "hw_models/core/config.h"
 #include "sim/experiment.h"
 
+namespace xb::sc {
+class Instrument;  // hw_models/sc/instrument.h: pulse/energy ledger and timed mode
+}
+
 namespace xb::sim {
 
 struct RunArgs {
@@ -29,6 +33,7 @@ struct PreparedRun {
   RunOptions options;
   std::unique_ptr<Experiment> experiment;
   bool plot = false;
+  std::shared_ptr<sc::Instrument> instrument;  // wraps the run: ledger, timed mode, trace
 };
 
 PreparedRun prepare_run(const RunArgs& args);

@@ -10,9 +10,11 @@
 #include <iostream>
 
 #include "hw_models/core/errors.h"
+#include "sim/bench.h"
 #include "sim/catalog.h"
 #include "sim/cli_commands.h"
 #include "sim/experiment.h"
+#include "sim/sweep.h"
 #include "sim/version.h"
 
 namespace {
@@ -103,6 +105,24 @@ int main(int argc, char** argv) {
   auto* desc = app.add_subcommand("describe", "parameter table of a model, experiment or preset");
   desc->add_option("name", describe_name, "registered name")->required();
 
+  xb::sim::SweepArgs sweep_args;
+  auto* sweep = app.add_subcommand("sweep", "run a design-study sweep into a sweep folder");
+  sweep->add_option("sweep", sweep_args.sweep, "sweep YAML file (base, axes, zip, seeds)")
+      ->required();
+  sweep->add_option("--out", sweep_args.out, "sweep folder (default: runs/<sweep file name>)");
+  auto* resume_flag =
+      sweep->add_flag("--resume", sweep_args.resume, "continue an interrupted sweep in --out");
+  sweep->add_flag("--force", sweep_args.force, "start over in an existing sweep folder")
+      ->excludes(resume_flag);
+  sweep->add_option("--jobs", sweep_args.jobs, "runs in parallel on this machine (per MPI rank)")
+      ->check(CLI::Range(1, 1024));
+  sweep->add_flag("--quiet", sweep_args.quiet, "no progress bar or summary");
+
+  xb::sim::BenchArgs bench_args;
+  auto* bench = app.add_subcommand("bench", "tile read/update speed vs plain Eigen and an RNG floor");
+  bench->add_option("--json", bench_args.json, "write the figures to this JSON file");
+  bench->add_flag("--quick", bench_args.quick, "128 and 512 only, short timing windows");
+
   std::string plot_dir;
   auto* plot = app.add_subcommand("plot", "draw PNG figures from a run folder");
   plot->add_option("dir", plot_dir, "run or sweep folder")->required();
@@ -120,6 +140,8 @@ int main(int argc, char** argv) {
     if (*list) return print_list(list_what);
     if (*desc) return describe(describe_name);
     if (*plot) return xb::sim::command_plot(plot_dir);
+    if (*bench) return xb::sim::command_bench(bench_args);
+    if (*sweep) return xb::sim::command_sweep(sweep_args);
   } catch (const xb::ConfigError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+// A crossbar tile: an out_size x in_size weight matrix held as device states, read through the
+// periphery and written by parallel pulsed updates (aihwkit's RPUPulsed split into device /
+// periphery / update engine, architecture.md §1.1).
+//
+// API for network layers (everything a layer needs):
+//
+//   auto dev = std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
+//   auto scheme = rules::scheme_registry().create(Scope(cfg, "scheme"), "ideal");
+//   hw::Tile tile(Scope(cfg, "tile"), Scope(cfg, "periphery"), dev, out_size, in_size, seed, tile_id);
+//   // or: hw::Tile tile(TileParams{...}, PeripheryParams{...}, dev, out_size, in_size, seed, tile_id);
+//   tile.set_weights(W0);                    // W0: Matrix out_size x in_size (programmed, clipped)
+//   const Matrix& W = tile.weights();        // current weights, no read noise (the "true" W)
+//   tile.forward(X, Y);                      // Y = W X   X: in_size x B, Y: out_size x B (resized)
+//   tile.backward(D, Z);                     // Z = Wᵀ D  D: out_size x B, Z: in_size x B (resized)
+//   hw::UpdateRequest req;  req.x = &X;  req.d = &D;  req.lr = 0.01;   // ΔW = −lr·D·Xᵀ
+//   //   or req.dw = &dW (dense intended ΔW, W <- W + ΔW)
+//   hw::UpdateReport rep = tile.update(*scheme, req);  // pulses_up/down, intended, realised ΔW
+//   hw::Tile copy = tile.fork(k);            // same devices and weights, independent cycle/read noise
+//
+// Reads are batched matrix-matrix products (one GEMM for B samples) with the periphery of
+// periphery.h applied per sample; both reads use the same `periphery:` parameters. Reads use
+// the device's read_weights() (drift, faults, levels), cached between updates; the device's
+// per-weight add_read_noise() is not applied (it would cost a pass over W per read): model
+// read noise with periphery.w_noise.
+//
+// Mapping (`tile.mapping`):
+//   single        one device per cross-point, W = w (device weight units).
+//   differential  a pair per cross-point, W = w_max · (g+ − g−) / (g_max − g_min), with g_min and
+//                 g_max the device's nominal bounds. set_weights puts |W| on one device of the
+//                 pair and leaves the other at g_min. A positive pulse potentiates G+, a
+//                 negative pulse potentiates G− (one-sided potentiation, as PCM pairs are
+//                 operated; no refresh is modelled, so long training saturates both devices).
+//
+// Randomness: the device fabrication stream is keyed by (seed, fabrication, tile_id); cycle noise
+// and pulse trains by (stream seed, cycle, tile_id, update event, row), read noise by
+// (stream seed, read, tile_id, read event, sample). fork(k) keeps the device state and draws a
+// new stream seed from (stream seed, k), so forks share fabrication and differ in cycle and
+// read noise. Results do not depend on the thread count (xb::set_threads).
+//
+// Copying a Tile copies its state (a value type); the device model is shared and stateless.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "hw_models/core/params.h"
+#include "hw_models/core/rng.h"
+#include "hw_models/crossbar/update_scheme.h"
+#include "hw_models/devices/device_model.h"
+#include "hw_models/periphery/periphery.h"
+
+namespace xb::hw {
+
+struct TileParams {
+  std::string mapping = "single";
+  double w_max = 1.0;
+  double w_init = 0.0;
+
+  template <class F>
+  void bind(F&& f) {
+    f("mapping", mapping, "", "single (one device per cross-point) | differential (G+ − G−)");
+    f("w_max", w_max, "1", "differential: weight of a fully potentiated G+ with G− at g_min");
+    f("w_init", w_init, "1", "weight every cross-point starts at before set_weights");
+  }
+  void validate(const Scope& s) const;
+};
+
+// Periphery counters, cumulative since construction (forks inherit them).
+struct ReadStats {
+  uint64_t reads = 0;          // samples read (forward + backward)
+  uint64_t saturations = 0;    // outputs that hit ±out_bound on their final read
+  uint64_t bm_rereads = 0;     // extra reads done by bound management (per sample)
+  uint64_t input_clips = 0;    // inputs clipped at ±inp_bound
+};
+
+class Tile {
+ public:
+  Tile(const TileParams& tp, const PeripheryParams& pp, std::shared_ptr<const DeviceModel> device,
+       Index out_size, Index in_size, uint64_t seed, uint32_t tile_id);
+  // Reads and validates `tile:` and `periphery:` (either scope may be absent: defaults).
+  Tile(const Scope& tile, const Scope& periphery, std::shared_ptr<const DeviceModel> device,
+       Index out_size, Index in_size, uint64_t seed, uint32_t tile_id);
+
+  Index out_size() const { return out_; }
+  Index in_size() const { return in_; }
+  uint32_t id() const { return id_; }
+
+  // Programs the devices to W (clipped to what the mapping can represent); no pulses counted.
+  void set_weights(const Matrix& w);
+  // Current weights as a read sees them before read noise (device read_weights + mapping).
+  const Matrix& weights() const;
+
+  // Y = W X and Z = Wᵀ D through the periphery. X: in_size x B, D: out_size x B.
+  void forward(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y);
+  void backward(const Eigen::Ref<const BatchMatrix>& d, BatchMatrix& z);
+
+  UpdateReport update(const UpdateScheme& scheme, const UpdateRequest& request);
+
+  // A copy with the same devices and weights whose cycle and read streams are re-keyed by k.
+  Tile fork(uint32_t k) const;
+
+  // Effects between updates (device lifetime decay, diffusion, drift), see DeviceModel::advance.
+  void advance(double batches, double seconds);
+
+  const ReadStats& read_stats() const { return stats_; }
+  const TileParams& tile_params() const { return tp_; }
+  const PeripheryParams& periphery() const { return pp_; }
+  const DeviceModel& device() const { return *device_; }
+  bool differential() const { return differential_; }
+  // Device states: [0] = the single device, or G+; [1] = G− (differential only).
+  const DeviceState& device_state(int k = 0) const { return k == 0 ? plus_ : minus_; }
+
+  // ---- hooks for update schemes (learning_rules/) ----
+  // Weight change of one pulse at the symmetry point, in weight units.
+  double dw_min() const;
+  // Applies signed pulse counts (positive = increase W) built row block by row block:
+  // fill(n, row0, row1) writes rows [row0, row1) of the out_size x in_size array n, then the
+  // tile applies them through the device(s); row blocks run in parallel. Adds the pulses to
+  // report.pulses_up/down. One call = one update event (its own cycle noise).
+  void apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fill,
+                    UpdateReport& report);
+  // Adds ΔW exactly (the `ideal` scheme): reprograms the devices, no pulses, no device physics.
+  void write_delta(const Matrix& dw);
+  // A stream for a scheme's own draws (pulse trains) of the update the next apply_pulses call
+  // will apply, keyed by that event and `lane`. Take it before calling apply_pulses.
+  Rng scheme_rng(uint32_t lane) const;
+
+ private:
+  void refresh_weights() const;
+  void read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool transposed);
+
+  TileParams tp_;
+  PeripheryParams pp_;
+  std::shared_ptr<const DeviceModel> device_;
+  Index out_ = 0, in_ = 0;
+  uint64_t seed_ = 0;         // master seed (fabrication)
+  uint64_t stream_seed_ = 0;  // cycle/read key; re-keyed by fork
+  uint32_t id_ = 0;
+  bool differential_ = false;
+  double g_min_ = 0, g_max_ = 1;
+  DeviceState plus_, minus_;
+  uint64_t update_event_ = 0, read_event_ = 0;
+  ReadStats stats_;
+  PulseArray pulses_, pulses_aux_;  // scratch for apply_pulses
+  mutable Matrix w_;                // cached weights()
+  mutable bool w_dirty_ = true;
+};
+
+}  // namespace xb::hw

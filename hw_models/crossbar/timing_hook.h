@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// The seam between the tile kernels and anything that watches them (the pulse/energy ledger of
+// functional mode, the SystemC timing shell of timed mode, hw_models/sc/). No SystemC here:
+// xb_hw stays free of it (architecture.md §3.9, §3.14).
+//
+// A Tile with a hook calls hook->run(tile, op, samples, kernel) from forward/backward/update
+// instead of running the kernel itself; the hook runs the kernel exactly once, in the order it
+// was called, and accounts for it (counts, latency, trace). Because the kernels run in the same
+// order on the same streams, results are bit-identical with and without a hook. A null hook
+// (the default) costs one branch.
+//
+// Learning rules and the training loop publish what they are doing (the rule phase: estimate,
+// free/nudged phases, perturbation passes, update, eval) and the loss through
+// current_instrument(), which is null outside an instrumented run.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "hw_models/core/types.h"
+
+namespace xb::hw {
+
+class Tile;
+
+// What a tile is asked to do; the values are the trace's `phase` codes (0 = idle).
+enum class TileOp : int { forward = 1, backward = 2, update = 3 };
+
+// Filled by the kernel of one tile operation (reads are counted by the hook from
+// Tile::read_stats(), which the tile updates itself).
+struct TileOpResult {
+  uint64_t pulses_up = 0;
+  uint64_t pulses_down = 0;
+  int bl = 0;  // stochastic_pulse bit length (per sample), 0 for other schemes
+};
+
+class TimingHook {
+ public:
+  virtual ~TimingHook() = default;
+  // Runs `kernel` once (it performs `op` on `tile` for `samples` samples and fills the result)
+  // and accounts for it. Exceptions of the kernel propagate to the caller.
+  virtual void run(const Tile& tile, TileOp op, Index samples,
+                   const std::function<void(TileOpResult&)>& kernel) = 0;
+};
+
+// The per-run instrument: hands out one hook per tile and receives the rule phase and loss.
+class RunInstrument {
+ public:
+  virtual ~RunInstrument() = default;
+  // A hook for `tile`, named hierarchically in traces (`name` like "layer0"); valid for the run.
+  virtual TimingHook* attach(const Tile& tile, const std::string& name) = 0;
+  // The learning-rule phase now starting ("estimate", "free", "nudged", "perturb", "update",
+  // "eval", ...); any label is accepted.
+  virtual void rule_phase(const std::string& label) = 0;
+  virtual void loss(double value) = 0;
+};
+
+namespace detail {
+inline thread_local RunInstrument* current_instrument = nullptr;
+}
+
+// The instrument of the run executing on this thread, or null (plain functional use, tests).
+inline RunInstrument* current_instrument() { return detail::current_instrument; }
+
+// Convenience for rules: publishes a phase label when a run is instrumented, else nothing.
+inline void publish_rule_phase(const std::string& label) {
+  if (RunInstrument* r = current_instrument()) r->rule_phase(label);
+}
+
+// Makes `r` the current instrument of this thread for the scope's lifetime.
+class InstrumentScope {
+ public:
+  explicit InstrumentScope(RunInstrument* r) : prev_(detail::current_instrument) {
+    detail::current_instrument = r;
+  }
+  ~InstrumentScope() { detail::current_instrument = prev_; }
+  InstrumentScope(const InstrumentScope&) = delete;
+  InstrumentScope& operator=(const InstrumentScope&) = delete;
+
+ private:
+  RunInstrument* prev_;
+};
+
+}  // namespace xb::hw

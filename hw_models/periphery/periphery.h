@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// Read periphery of a tile (aihwkit IOParameters semantics, hardware.md §1.1 and §5.2): what
+// lies between the digital vectors and the analog matrix-vector product.
+//
+//   x  --noise management (x / max|x|)-->  DAC (clip to ±inp_bound, step inp_res·2·inp_bound)
+//      --> analog MVM y = W x_q  (+ IR drop, + weight read noise as w_noise·|x_q|₂ per output)
+//      --> + out_noise·ξ  --> ADC (clip to ±out_bound with saturation count, step
+//      out_res·2·out_bound)  --> bound management (re-read with x/2, x/4, ... while an output
+//      saturates)  --> y · max|x| · bm_factor
+//
+// Every effect has an off value (res <= 0: no quantisation; bound <= 0: no clipping; noise 0;
+// management "none"; `is_perfect: true` switches all of them off at once). Defaults are
+// aihwkit's IOParameters defaults. Resolutions are fractions of the full range [-bound, bound],
+// so inp_res = 1/126 is a 7-bit DAC and out_res = 1/510 with out_noise 0.06 is a 9-bit ADC
+// with about one LSB of noise.
+//
+// Cost: at default settings the periphery adds O(in + out) work per sample to the O(in·out)
+// product; only ir_drop > 0 adds two more products (|W|·|x| and W·(x∘position)).
+#pragma once
+
+#include <string>
+
+#include "hw_models/core/params.h"
+
+namespace xb::hw {
+
+struct PeripheryParams {
+  bool is_perfect = false;
+  double inp_bound = 1.0;
+  double inp_res = 1.0 / 126.0;
+  double out_bound = 12.0;
+  double out_res = 1.0 / 510.0;
+  double out_noise = 0.06;
+  double w_noise = 0.0;
+  double ir_drop = 0.0;
+  std::string noise_management = "abs_max";
+  std::string bound_management = "iterative";
+  double max_bm_factor = 1000.0;
+
+  template <class F>
+  void bind(F&& f) {
+    f("is_perfect", is_perfect, "", "true: exact reads, every effect below off");
+    f("inp_bound", inp_bound, "1", "DAC input range ±inp_bound (<= 0: no clipping)");
+    f("inp_res", inp_res, "1", "DAC step as a fraction of 2·inp_bound (<= 0: no quantisation)");
+    f("out_bound", out_bound, "1", "ADC range ±out_bound, saturation counted (<= 0: none)");
+    f("out_res", out_res, "1", "ADC step as a fraction of 2·out_bound (<= 0: no quantisation)");
+    f("out_noise", out_noise, "1", "std of additive Gaussian noise on each output, per read");
+    f("w_noise", w_noise, "1",
+      "std of additive Gaussian read noise on each weight (applied as w_noise·|x|₂ per output)");
+    f("ir_drop", ir_drop, "1",
+      "first-order IR drop: device j of n loses ir_drop·(j/n)·(line current / n) of its input");
+    f("noise_management", noise_management, "", "none | abs_max (scale input by 1/max|x|)");
+    f("bound_management", bound_management, "",
+      "none | iterative (re-read with halved input while an output saturates)");
+    f("max_bm_factor", max_bm_factor, "1", "largest input down-scaling of bound management");
+  }
+  void validate(const Scope& s) const;
+
+  bool quantize_in() const { return !is_perfect && inp_res > 0; }
+  bool clip_in() const { return !is_perfect && inp_bound > 0; }
+  bool quantize_out() const { return !is_perfect && out_res > 0 && out_bound > 0; }
+  bool clip_out() const { return !is_perfect && out_bound > 0; }
+  bool abs_max() const { return !is_perfect && noise_management == "abs_max"; }
+  bool iterative_bm() const { return clip_out() && bound_management == "iterative"; }
+};
+
+}  // namespace xb::hw

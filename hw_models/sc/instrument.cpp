@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#include "hw_models/sc/instrument.h"
+
+#include <deque>
+
+namespace xb::sc {
+
+namespace {
+
+class FunctionalInstrument : public Instrument {
+ public:
+  explicit FunctionalInstrument(const EnergyParams& e) : Instrument(e) {}
+  hw::TimingHook* attach(const hw::Tile& tile, const std::string& name) override {
+    hooks_.emplace_back(ledger_.add(tile, name));
+    return &hooks_.back();
+  }
+  void rule_phase(const std::string&) override {}
+  void loss(double) override {}
+  void execute(const std::function<void()>& body, const std::string&) override {
+    hw::InstrumentScope scope(this);
+    body();
+  }
+  void write_summary(nlohmann::ordered_json& s) const override { ledger_.write_summary(s); }
+
+ private:
+  std::deque<CountingHook> hooks_;
+};
+
+}  // namespace
+
+std::unique_ptr<Instrument> Instrument::create(Config& cfg, const std::string& mode, bool trace) {
+  const auto t = read_params<TimingParams>(Scope(cfg, "timing"));
+  const auto e = read_params<EnergyParams>(Scope(cfg, "energy"));
+  const auto tr = read_params<TraceParams>(Scope(cfg, "trace"));
+  if (mode == "timed") return make_timed_instrument(t, e, tr, trace);
+  if (trace) throw ConfigError("--trace needs --mode timed (the trace is drawn over simulated time)");
+  return std::make_unique<FunctionalInstrument>(e);
+}
+
+}  // namespace xb::sc

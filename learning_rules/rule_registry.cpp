@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+#include "hw_models/core/errors.h"
+#include "learning_rules/learning_rule.h"
+
+namespace xb::rules {
+
+#define XB_RULE(name) void register_##name(RuleRegistry&);
+#include "learning_rules/RULES.def"
+#undef XB_RULE
+
+const RuleRegistry& rule_registry() {
+  static const RuleRegistry registry = [] {
+    RuleRegistry r("learning rule");
+#define XB_RULE(name) register_##name(r);
+#include "learning_rules/RULES.def"
+#undef XB_RULE
+    return r;
+  }();
+  return registry;
+}
+
+void InjectionParams::validate_injection(const Scope& s) const {
+  s.require_one_of("injection", injection, {"none", "additive", "multiplicative"});
+  s.require_ge("injection_sigma", injection_sigma, 0.0);
+}
+
+Network& LearningRule::need_network(Model& m) const {
+  Network* net = m.network();
+  if (!net)
+    throw ConfigError("rule.type = " + name +
+                      ": needs a layered network; this task has no network (use backprop, "
+                      "synthetic, weight_perturbation or minibatch_sgd)");
+  return *net;
+}
+
+VectorD LearningRule::network_gradient(Network& net, const Batch& b, const Rng& inj,
+                                       const std::vector<MatrixD>* feedback, Estimate& e) const {
+  ForwardCache c;
+  const MatrixD out = net.forward(b.x, &c, nullptr, &injection, &inj);
+  std::vector<MatrixD> delta = net.backward(c, net.output_error(out, b), feedback);
+  VectorD g = net.assemble(c, delta);
+  e.x.assign(c.h.begin(), c.h.end() - 1);
+  e.d = std::move(delta);
+  return g;
+}
+
+}  // namespace xb::rules

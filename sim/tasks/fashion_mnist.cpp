@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+// fashion_mnist: Zalando's Fashion-MNIST (Xiao et al. 2017), 28x28 grey images in 10 classes,
+// from Debian's dataset-fashion-mnist (IDX files, gzip) or `path`. Pixels scaled to [0, 1];
+// softmax cross-entropy. train_samples / test_samples > 0 take the first that many samples
+// (fast tests); 0 takes all (60000 / 10000).
+#include <sys/stat.h>
+
+#include "hw_models/core/errors.h"
+#include "sim/tasks/idx_reader.h"
+#include "sim/tasks/task.h"
+
+namespace xb::sim {
+
+namespace {
+
+struct FashionMnistParams {
+  std::string path = "/usr/share/datasets/fashion-mnist";
+  int train_samples = 0;
+  int test_samples = 0;
+  template <class F>
+  void bind(F&& f) {
+    f("path", path, "", "folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]");
+    f("train_samples", train_samples, "", "first N training samples (0: all)");
+    f("test_samples", test_samples, "", "first N test samples (0: all)");
+  }
+  void validate(const Scope& s) const {
+    s.require_ge("train_samples", train_samples, 0);
+    s.require_ge("test_samples", test_samples, 0);
+  }
+};
+
+std::string find_file(const std::string& dir, const std::string& name) {
+  struct stat st;
+  const std::string plain = dir + "/" + name;
+  if (stat(plain.c_str(), &st) == 0) return plain;
+  const std::string gz = plain + ".gz";
+  if (stat(gz.c_str(), &st) == 0) return gz;
+  throw ConfigError("task.path = " + dir + ": neither " + plain + " nor " + gz +
+                    " exists (install dataset-fashion-mnist or set task.path)");
+}
+
+class FashionMnist : public Task {
+ public:
+  explicit FashionMnist(const FashionMnistParams& p) : p_(p) {}
+  bool classification() const override { return true; }
+  Index inputs() const override { return inputs_; }
+  Index outputs() const override { return 10; }
+  rules::LossKind loss_kind() const override { return rules::LossKind::cross_entropy; }
+
+  void load(uint64_t) override {
+    train_ = read("train", p_.train_samples);
+    test_ = read("t10k", p_.test_samples);
+  }
+
+ private:
+  rules::Batch read(const std::string& prefix, int limit) {
+    const std::string ip = find_file(p_.path, prefix + "-images-idx3-ubyte");
+    const std::string lp = find_file(p_.path, prefix + "-labels-idx1-ubyte");
+    const IdxData im = read_idx(ip, 3), lb = read_idx(lp, 1);
+    if (im.dims[0] != lb.dims[0])
+      throw ConfigError(lp + ": " + std::to_string(lb.dims[0]) + " labels for " +
+                        std::to_string(im.dims[0]) + " images in " + ip);
+    const Index n = limit > 0 ? std::min<Index>(limit, im.dims[0]) : Index(im.dims[0]);
+    inputs_ = Index(im.dims[1]) * im.dims[2];
+    rules::Batch b;
+    b.x.resize(n, inputs_);
+    for (Index i = 0; i < n; ++i)
+      for (Index j = 0; j < inputs_; ++j)
+        b.x(i, j) = im.data[std::size_t(i * inputs_ + j)] / 255.0;
+    for (Index i = 0; i < n; ++i) {
+      const int c = lb.data[std::size_t(i)];
+      if (c > 9) throw ConfigError(lp + ": label " + std::to_string(c) + " of sample " +
+                                   std::to_string(i) + " is not in [0, 9]");
+      b.labels.push_back(c);
+    }
+    b.y = one_hot(b.labels, 10);
+    return b;
+  }
+  FashionMnistParams p_;
+  Index inputs_ = 784;
+};
+
+}  // namespace
+
+void register_fashion_mnist(TaskRegistry& r) {
+  r.add_model<FashionMnistParams, FashionMnist>(
+      "fashion_mnist", "Fashion-MNIST images, 10 classes, softmax cross-entropy (Xiao 2017)");
+}
+
+}  // namespace xb::sim

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+// Update schemes on a tile: exactness of `ideal`, rounding of `pulse_count`, the mean of
+// `stochastic_pulse` (unbiased where it should be, the stated bias where it is biased by
+// construction), forks and thread-count independence.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "hw_models/core/parallel.h"
+#include "learning_rules/pulse_count.h"
+#include "learning_rules/stochastic_pulse.h"
+#include "learning_rules/update_scheme.h"
+#include "tests/hw_models/tile_test_util.h"
+
+namespace xb {
+namespace {
+
+using hw::BatchMatrix;
+using hw::Tile;
+using hw::TileParams;
+using hw::UpdateReport;
+using hw::UpdateRequest;
+
+std::unique_ptr<rules::UpdateScheme> scheme(const std::string& yaml) {
+  Config cfg = Config::from_string("scheme: " + yaml + "\n", "test");
+  return rules::scheme_registry().create(Scope(cfg, "scheme"));
+}
+
+TEST(TileUpdate, SchemesAreRegistered) {
+  const auto names = rules::scheme_registry().names();
+  for (const char* n : {"ideal", "pulse_count", "stochastic_pulse"})
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+}
+
+TEST(TileUpdate, IdealWritesIntendedDeltaExactly) {
+  for (const char* mapping : {"single", "differential"}) {
+    TileParams tp;
+    tp.mapping = mapping;
+    Tile t(tp, test::perfect(), test::ideal_device(), 6, 7, 1, 0);
+    t.set_weights(test::random_matrix(6, 7, 1, 0.3));
+    const Matrix dw = test::random_matrix(6, 7, 2, 0.1);
+    UpdateRequest req;
+    req.dw = &dw;
+    const UpdateReport rep = t.update(*scheme("{type: ideal}"), req);
+    EXPECT_LT((rep.realised - dw).cwiseAbs().maxCoeff(), 1e-6f) << mapping;
+    EXPECT_EQ(rep.intended, dw);
+    EXPECT_EQ(rep.pulses_up + rep.pulses_down, 0u);
+  }
+  // From factors: ΔW = −lr·D·Xᵀ.
+  Tile t(TileParams{}, test::perfect(), test::ideal_device(), 3, 2, 1, 0);
+  BatchMatrix x(2, 1), d(3, 1);
+  x << 1, -0.5;
+  d << 0.2, 0, -0.4;
+  UpdateRequest req;
+  req.x = &x;
+  req.d = &d;
+  req.lr = 0.1;
+  const UpdateReport rep = t.update(*scheme("{type: ideal}"), req);
+  EXPECT_NEAR(rep.realised(0, 0), -0.02f, 1e-7);
+  EXPECT_NEAR(rep.realised(2, 1), -0.02f, 1e-7);
+  EXPECT_NEAR(rep.realised(0, 1), 0.01f, 1e-7);
+}
+
+TEST(TileUpdate, PulseCountRoundsToWholePulses) {
+  Tile t(TileParams{}, test::perfect(), test::ideal_device(0.01), 1, 5, 1, 0);
+  Matrix dw(1, 5);
+  dw << 0.034f, 0.004f, -0.026f, 0.0151f, -0.0049f;
+  UpdateRequest req;
+  req.dw = &dw;
+  const UpdateReport rep = t.update(*scheme("{type: pulse_count}"), req);
+  // Biased by construction: realised = dw_min·round(ΔW/dw_min).
+  const float expect[5] = {0.03f, 0.0f, -0.03f, 0.02f, 0.0f};
+  for (int j = 0; j < 5; ++j) EXPECT_NEAR(rep.realised(0, j), expect[j], 1e-6) << j;
+  EXPECT_EQ(rep.pulses_up, 5u);
+  EXPECT_EQ(rep.pulses_down, 3u);
+}
+
+// Mean and variance over R forks of one stochastic_pulse update.
+struct Moments {
+  Matrix mean, var;
+  uint64_t clipped = 0;
+};
+Moments fork_moments(const Tile& base, const rules::UpdateScheme& s, const UpdateRequest& req,
+                     int r_forks) {
+  Moments m;
+  MatrixD sum = MatrixD::Zero(base.out_size(), base.in_size()), sq = sum;
+  for (int k = 0; k < r_forks; ++k) {
+    Tile f = base.fork(uint32_t(k));
+    const UpdateReport rep = f.update(s, req);
+    const MatrixD r = rep.realised.cast<double>();
+    sum += r;
+    sq += r.cwiseProduct(r);
+    m.clipped = rep.prob_clipped;
+  }
+  const MatrixD mean = sum / r_forks;
+  m.mean = mean.cast<Scalar>();
+  m.var = ((sq / r_forks - mean.cwiseProduct(mean)) * (double(r_forks) / (r_forks - 1))).cast<Scalar>();
+  return m;
+}
+
+// Every entry within 5 standard errors of `expected` (the per-entry variance from the forks
+// themselves; with 30-60 entries, P(any beyond 5σ) < 1e-4 under the hypothesis).
+void expect_mean(const Moments& m, const Matrix& expected, int r_forks, double floor_sd) {
+  for (Index i = 0; i < expected.rows(); ++i)
+    for (Index j = 0; j < expected.cols(); ++j) {
+      const double se = std::sqrt(std::max(double(m.var(i, j)), floor_sd * floor_sd) / r_forks);
+      EXPECT_NEAR(m.mean(i, j), expected(i, j), 5 * se) << "(" << i << "," << j << ")";
+    }
+}
+
+TEST(TileUpdate, StochasticPulseIsUnbiasedAwayFromBoundsAndClipping) {
+  // ideal = noise-free constant step with hard bounds far away (|W| stays < 0.2 of 1).
+  const double dw_min = 0.001, lr = 0.01;
+  Tile base(TileParams{}, test::perfect(), test::ideal_device(dw_min), 6, 8, 3, 0);
+  BatchMatrix x = test::random_batch(8, 1, 11), d = test::random_batch(6, 1, 12);
+  UpdateRequest req;
+  req.x = &x;
+  req.d = &d;
+  req.lr = lr;
+  // BL 31, A·B = lr/(dw_min·BL) = 0.32: the largest probability sqrt(0.32·max|x|·max|d|) < 1.
+  const auto s = scheme("{type: stochastic_pulse}");
+  const int r_forks = 400;
+  const Moments m = fork_moments(base, *s, req, r_forks);
+  EXPECT_EQ(m.clipped, 0u);
+  const Matrix intended = Scalar(-lr) * d * x.transpose();
+  expect_mean(m, intended, r_forks, dw_min / 10);
+}
+
+TEST(TileUpdate, StochasticPulseUnbiasedOnNoiseFreeConstantStep) {
+  auto dev = test::device_from_yaml("constant_step",
+                                    "dw_min: 0.001, dw_min_dtod: 0, dw_min_std: 0, up_down_dtod: 0, "
+                                    "w_min: -1, w_max: 1, w_min_dtod: 0, w_max_dtod: 0");
+  if (!dev) GTEST_SKIP() << "constant_step not registered";
+  Tile base(TileParams{}, test::perfect(), dev, 5, 7, 3, 0);
+  BatchMatrix x = test::random_batch(7, 2, 21), d = test::random_batch(5, 2, 22);
+  UpdateRequest req;
+  req.x = &x;
+  req.d = &d;
+  req.lr = 0.005;
+  const int r_forks = 400;
+  const Moments m = fork_moments(base, *scheme("{type: stochastic_pulse, desired_bl: 20}"), req, r_forks);
+  EXPECT_EQ(m.clipped, 0u);
+  expect_mean(m, Scalar(-req.lr) * d * x.transpose(), r_forks, 1e-4);
+}
+
+TEST(TileUpdate, StochasticPulseClippingBiasAsStated) {
+  // No update management, lr large: A = B = sqrt(lr/(dw_min·BL)) = 1.8, so |x|, |d| > 0.56
+  // clip at probability 1. stochastic_pulse.h: E[ΔW] = −sign·dw_min·BL·min(1, A|x|)·min(1, B|d|).
+  const double dw_min = 0.001, lr = 0.1;
+  const int bl = 31;
+  Tile base(TileParams{}, test::perfect(), test::ideal_device(dw_min), 4, 5, 3, 0);
+  BatchMatrix x(5, 1), d(4, 1);
+  x << 1.0, -0.8, 0.4, 0.2, -0.05;
+  d << -1.0, 0.6, 0.3, -0.1;
+  UpdateRequest req;
+  req.x = &x;
+  req.d = &d;
+  req.lr = lr;
+  const auto s = scheme("{type: stochastic_pulse, update_management: false}");
+  const int r_forks = 400;
+  const Moments m = fork_moments(base, *s, req, r_forks);
+  const double a = std::sqrt(lr / (dw_min * bl));
+  Matrix expected(4, 5), intended = Scalar(-lr) * d * x.transpose();
+  for (Index i = 0; i < 4; ++i)
+    for (Index j = 0; j < 5; ++j) {
+      const double p = std::min(1.0, a * std::abs(x(j))), q = std::min(1.0, a * std::abs(d(i)));
+      const double sign = intended(i, j) < 0 ? -1 : 1;
+      expected(i, j) = Scalar(sign * dw_min * bl * p * q);
+    }
+  EXPECT_EQ(m.clipped, 4u);  // x: 1.0, -0.8; d: -1.0, 0.6
+  expect_mean(m, expected, r_forks, dw_min / 10);
+  // The bias is real: at (0, 0) both clip, so exactly BL pulses: 0.031 instead of 0.1.
+  EXPECT_FLOAT_EQ(m.mean(0, 0), Scalar(dw_min * bl));
+  EXPECT_NEAR(m.var(0, 0), 0.0f, 1e-12);
+  EXPECT_LT(std::abs(m.mean(0, 0)), 0.5 * std::abs(intended(0, 0)));
+}
+
+TEST(TileUpdate, StochasticPulseBitLengthCapsPulsesPerSample) {
+  // With BL management the bit length shrinks to ceil(lr·max|x|·max|d|/dw_min) when small.
+  rules::StochasticPulseParams p;
+  p.fixed_bl = false;
+  rules::StochasticPulseScheme s(p);
+  EXPECT_EQ(s.plan(0.002, 0.001, 1.0, 1.0).bl, 2);
+  EXPECT_EQ(s.plan(0.5, 0.001, 1.0, 1.0).bl, 31);
+  const auto pl = s.plan(0.01, 0.001, 0.5, 0.1);  // update management balances A·0.5 = B·0.1
+  EXPECT_NEAR(pl.a * 0.5, pl.b * 0.1, 1e-12);
+  EXPECT_NEAR(pl.a * pl.b * pl.bl * 0.001, 0.01, 1e-12);
+  // On a tile: never more than BL pulses per device and sample.
+  Tile t(TileParams{}, test::perfect(), test::ideal_device(0.001), 3, 3, 1, 0);
+  BatchMatrix x = BatchMatrix::Ones(3, 1), d = BatchMatrix::Ones(3, 1);
+  UpdateRequest req;
+  req.x = &x;
+  req.d = &d;
+  req.lr = 1.0;
+  const auto rep = t.update(*scheme("{type: stochastic_pulse, desired_bl: 7}"), req);
+  EXPECT_EQ(rep.pulses_down, 9u * 7u);
+  EXPECT_NEAR(rep.realised(1, 1), -0.007f, 1e-6);
+}
+
+TEST(TileUpdate, StochasticPulseUpDownAsymmetryBias) {
+  // up_down = β: an up pulse moves dw_min(1 + β), a down pulse dw_min(1 − β), so the mean
+  // realised update is (1 ± β) times the intended one (stated bias of the device, not the scheme).
+  const double beta = 0.2;
+  auto dev = test::device_from_yaml(
+      "constant_step",
+      "dw_min: 0.001, dw_min_dtod: 0, dw_min_std: 0, up_down: 0.2, up_down_dtod: 0, "
+      "w_min: -1, w_max: 1, w_min_dtod: 0, w_max_dtod: 0");
+  if (!dev) GTEST_SKIP() << "constant_step not registered";
+  Tile base(TileParams{}, test::perfect(), dev, 4, 6, 3, 0);
+  BatchMatrix x = test::random_batch(6, 1, 31), d = test::random_batch(4, 1, 32);
+  UpdateRequest req;
+  req.x = &x;
+  req.d = &d;
+  req.lr = 0.01;
+  const int r_forks = 400;
+  const Moments m = fork_moments(base, *scheme("{type: stochastic_pulse}"), req, r_forks);
+  Matrix expected = Scalar(-req.lr) * d * x.transpose();
+  expected = (expected.array() > 0).select(expected * Scalar(1 + beta), expected * Scalar(1 - beta));
+  expect_mean(m, expected, r_forks, 1e-4);
+}
+
+TEST(TileUpdate, StochasticPulseDenseFallbackIsUnbiased) {
+  Tile base(TileParams{}, test::perfect(), test::ideal_device(0.001), 3, 4, 3, 0);
+  const Matrix dw = test::random_matrix(3, 4, 41, 0.005);
+  UpdateRequest req;
+  req.dw = &dw;
+  const int r_forks = 400;
+  const Moments m = fork_moments(base, *scheme("{type: stochastic_pulse}"), req, r_forks);
+  expect_mean(m, dw, r_forks, 1e-5);
+}
+
+TEST(TileUpdate, ForksShareFabricationAndDrawIndependentCycleNoise) {
+  auto dev = test::device_from_yaml("constant_step", "");  // default d2d and c2c noise
+  if (!dev) dev = test::ideal_device();
+  Tile base(TileParams{}, test::perfect(), dev, 16, 16, 7, 2);
+  BatchMatrix x = test::random_batch(16, 1, 51), d = test::random_batch(16, 1, 52);
+  UpdateRequest req;
+  req.x = &x;
+  req.d = &d;
+  req.lr = 0.01;
+  const auto s = scheme("{type: stochastic_pulse}");
+  Tile a = base.fork(1), b = base.fork(2), a2 = base.fork(1);
+  for (const Tile* f : {&a, &b}) {
+    EXPECT_TRUE((f->device_state().dw_up == base.device_state().dw_up).all());
+    EXPECT_TRUE((f->device_state().w_max == base.device_state().w_max).all());
+    EXPECT_EQ(f->weights(), base.weights());
+  }
+  const UpdateReport ra = a.update(*s, req), rb = b.update(*s, req), ra2 = a2.update(*s, req);
+  EXPECT_EQ(ra.realised, ra2.realised);  // same fork index: same realisation
+  EXPECT_NE(ra.realised, rb.realised);   // different fork: independent trains and noise
+  // The parent is untouched by its forks.
+  EXPECT_EQ(base.weights(), base.fork(3).weights());
+  // Tiles with another id are other fabrications.
+  Tile other(TileParams{}, test::perfect(), dev, 16, 16, 7, 3);
+  if (hw::device_registry().find("constant_step")) {
+    EXPECT_FALSE((other.device_state().dw_up == base.device_state().dw_up).all());
+  }
+}
+
+TEST(TileUpdate, SameSeedSameResultOnOneAndTwoThreads) {
+  auto dev = test::device_from_yaml("constant_step", "");
+  if (!dev) dev = test::ideal_device();
+  hw::PeripheryParams pp;  // defaults: noise, DAC/ADC, management
+  pp.out_noise = 0.2;
+  auto run = [&](int threads) {
+    set_threads(threads);
+    // 1100 x 256 with 3 samples: the reads split into 4 row blocks, the update into 35.
+    Tile t(TileParams{}, pp, dev, 1100, 256, 9, 1);
+    t.set_weights(test::random_matrix(1100, 256, 61, 0.3));
+    BatchMatrix x = test::random_batch(256, 3, 62, 2.0), d = test::random_batch(1100, 3, 63), y, z;
+    t.forward(x, y);
+    t.backward(d, z);
+    UpdateRequest req;
+    req.x = &x;
+    req.d = &d;
+    req.lr = 0.01;
+    const UpdateReport rep = t.update(*scheme("{type: stochastic_pulse}"), req);
+    t.forward(x, y);
+    set_threads(1);
+    return std::make_tuple(y, z, rep.realised, rep.pulses_up, t.read_stats().saturations);
+  };
+  const auto one = run(1), two = run(2);
+  EXPECT_EQ(std::get<0>(one), std::get<0>(two));
+  EXPECT_EQ(std::get<1>(one), std::get<1>(two));
+  EXPECT_EQ(std::get<2>(one), std::get<2>(two));
+  EXPECT_EQ(std::get<3>(one), std::get<3>(two));
+  EXPECT_EQ(std::get<4>(one), std::get<4>(two));
+  EXPECT_GT(std::get<3>(one), 0u);
+}
+
+}  // namespace
+}  // namespace xb
