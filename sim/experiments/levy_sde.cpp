@@ -70,6 +70,8 @@ struct LevySdeParams {
     s.require_in("steps", steps, int64_t(1), int64_t(2000000000));
     s.require_ge("burn_in", burn_in, int64_t(0));
     s.require_in("chains", chains, 1, 1000000);
+    s.require(steps * chains <= int64_t(100000000), "steps", steps,
+              "steps x chains must be at most 1e8 recorded samples (all are kept for the median)");
     s.require_one_of("start", start, {"fixed", "alternate"});
     s.require_ge("clip", clip, 0.0);
     s.require(hist_max > hist_min, "hist_max", hist_max, "must be > hist_min");

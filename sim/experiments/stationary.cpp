@@ -27,7 +27,7 @@
 // predicted_mean, measured_train_error, predicted_train_error, measured_test_error,
 // predicted_test_error (linear_regression), measured_noise_cov, predicted_noise_cov,
 // predicted_stable, tail_index_hill (Hill estimate on |w_0 - mean| over the top
-// `hill_fraction` of recorded samples), samples.
+// `hill_fraction` of the first 5e7 recorded samples), samples.
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -49,6 +49,8 @@ namespace xb::sim {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// The Hill estimate uses at most the first 5e7 recorded samples (400 MB).
+constexpr std::size_t kMaxTailSamples = 50000000;
 
 struct StationaryParams {
   double dt = 0.1;
@@ -482,7 +484,7 @@ void Stationary::run(RunFolder& out) {
   double sum_train = 0, sum_test = 0;
   int64_t count = 0;
   std::vector<double> first;  // w_0 samples for the tail index
-  first.reserve(std::size_t(std::min<int64_t>(p_.steps * p_.chains, 50000000)));
+  first.reserve(std::size_t(std::min<int64_t>(p_.steps * p_.chains, int64_t(kMaxTailSamples))));
   VectorD w(d), m(d), g(d), pert(d), xi(d), gtrue(d);
   for (int chain = 0; chain < p_.chains; ++chain) {
     const Rng est(options_.seed, Stream::estimator, uint32_t(chain));
@@ -520,7 +522,7 @@ void Stationary::run(RunFolder& out) {
         sum_ww.noalias() += w * w.transpose();
         sum_train += train_loss(w);
         if (regression_) sum_test += test_loss(w);
-        first.push_back(w[0]);
+        if (first.size() < kMaxTailSamples) first.push_back(w[0]);
         ++count;
         if ((t - p_.burn_in + 1) % p_.record_every == 0) {
           const VectorD mean = sum_w / double(count);
