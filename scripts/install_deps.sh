@@ -7,6 +7,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libspectra-dev
   python3 python3-matplotlib gtkwave dataset-fashion-mnist
   libopenmpi-dev openmpi-bin
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

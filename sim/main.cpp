@@ -127,6 +127,19 @@ int main(int argc, char** argv) {
   auto* plot = app.add_subcommand("plot", "draw PNG figures from a run folder");
   plot->add_option("dir", plot_dir, "run or sweep folder")->required();
 
+  // A first word that is no command: name it (CLI11 would only say a subcommand is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    std::string names;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::cerr << "error: unknown command '" << argv[1] << "'; one of " << names << "\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,6 +11,9 @@ import csv
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot_theory  # noqa: E402  (theory-harness figures)
+
 
 def read_metrics(run_dir):
     """metrics.csv as a list of dicts (strings)."""
@@ -120,6 +123,10 @@ PLOTTERS = {
     "device_response": plot_device_response,
     "stationary": plot_stationary,
     "levy_sde": plot_levy_sde,
+    "hessian_trace": plot_theory.plot_hessian_trace,
+    "delta_loss": plot_theory.plot_delta_loss,
+    "descent_probability": plot_theory.plot_descent_probability,
+    "estimator_stats": plot_theory.plot_estimator_stats,
 }
 
 
@@ -141,6 +148,28 @@ def device_label(run_dir):
     return found.get("preset") or found.get("type", "")
 
 
+def make_savefig_atomic(matplotlib):
+    """Every figure (run and sweep plotters alike) is written to a temporary file in the same
+    folder and renamed into place, so a PNG is complete or absent (interface.md)."""
+    from matplotlib.figure import Figure
+    plain = Figure.savefig
+
+    def savefig(self, fname, *args, **kwargs):
+        if not isinstance(fname, (str, os.PathLike)):
+            return plain(self, fname, *args, **kwargs)
+        fname = os.fspath(fname)
+        root, ext = os.path.splitext(fname)
+        tmp = f"{root}.tmp.{os.getpid()}{ext}"  # keeps the extension: it selects the format
+        try:
+            plain(self, tmp, *args, **kwargs)
+            os.replace(tmp, fname)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    Figure.savefig = savefig
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: plot.py RUN_DIR", file=sys.stderr)
@@ -150,6 +179,7 @@ def main(argv):
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        make_savefig_atomic(matplotlib)
     except ImportError:
         print("plot.py: matplotlib is not installed (apt-get install python3-matplotlib)",
               file=sys.stderr)

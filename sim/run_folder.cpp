@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sim/run_folder.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,12 +19,30 @@ namespace xb::sim {
 
 void write_file_atomic(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw ConfigError(path + ": cannot write: " + std::strerror(errno));
-    out << content;
-    out.flush();
-    if (!out) throw ConfigError(path + ": write failed: " + std::strerror(errno));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw ConfigError(path + ": cannot write: " + std::strerror(errno));
+  const char* p = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      std::remove(tmp.c_str());
+      throw ConfigError(path + ": write failed: " + why);
+    }
+    p += n;
+    left -= std::size_t(n);
+  }
+  // The data reaches the disk before the rename publishes it: after a power cut the file is
+  // the old one or the complete new one, never an empty or partial file.
+  const bool synced = ::fsync(fd) == 0;
+  const std::string sync_error = synced ? "" : std::strerror(errno);
+  if (::close(fd) != 0 || !synced) {
+    const std::string why = synced ? std::strerror(errno) : sync_error;
+    std::remove(tmp.c_str());
+    throw ConfigError(path + ": write failed: " + why);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string why = std::strerror(errno);

@@ -81,6 +81,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source,
     throw ConfigError(source + ": malformed YAML at line " + std::to_string(e.mark.line + 1) +
                       ": " + e.msg);
   }
+  check_yaml_tree(root, source);  // scalar keys only, bounded size (before flow_yaml below)
   if (!root.IsMap()) fail(source, "<document>", flow_yaml(root), "a sweep file is a mapping with keys base, axes, zip, seeds");
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string k = it->first.as<std::string>();

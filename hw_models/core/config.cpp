@@ -2,6 +2,7 @@
 #include "hw_models/core/config.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -61,12 +62,42 @@ void collect_leaves(const YAML::Node& node, const std::string& prefix,
   }
 }
 
+// Every map key must be a plain scalar (the tree is addressed by dotted keys), and the tree
+// must be finite and shallow: yaml-cpp accepts complex keys (`? [a, b]: 1`), and aliases make a
+// DAG that walkers would otherwise visit exponentially often.
+void check_tree(const YAML::Node& n, const std::string& source, const std::string& where,
+                int depth, std::size_t& budget) {
+  const std::string at = where.empty() ? "the document" : where;
+  if (depth > 64)
+    throw ConfigError(source + ": " + at.substr(0, at.find('[')) +
+                      ": nested more than 64 levels deep");
+  if (budget-- == 0)
+    throw ConfigError(source + ": more than 1000000 YAML nodes (after expanding aliases)");
+  if (n.IsMap()) {
+    std::set<std::string> seen;  // yaml-cpp keeps duplicate keys and lookups see the first only
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!it->first.IsScalar())
+        throw ConfigError(source + ": " + at + ": a key must be a plain name, not a list or map");
+      const std::string k = it->first.Scalar();
+      if (!seen.insert(k).second)
+        throw ConfigError(source + ": " + (where.empty() ? k : where + "." + k) +
+                          ": the key appears twice in the same mapping");
+      check_tree(it->second, source, where.empty() ? k : where + "." + k, depth + 1, budget);
+    }
+  } else if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i)
+      check_tree(n[i], source, where + "[" + std::to_string(i) + "]", depth + 1, budget);
+  }
+}
+
 YAML::Node parse(const std::string& text, const std::string& source) {
   try {
     YAML::Node n = YAML::Load(text);
     if (n.IsNull() || !n.IsDefined()) return YAML::Node(YAML::NodeType::Map);
     if (!n.IsMap())
       throw ConfigError(source + ": the document must be a mapping of keys to values");
+    std::size_t budget = 1000000;
+    check_tree(n, source, "", 0, budget);
     return n;
   } catch (const YAML::Exception& e) {
     std::ostringstream os;
@@ -77,6 +108,11 @@ YAML::Node parse(const std::string& text, const std::string& source) {
 }
 
 }  // namespace
+
+void check_yaml_tree(const YAML::Node& root, const std::string& source) {
+  std::size_t budget = 1000000;
+  check_tree(root, source, "", 0, budget);
+}
 
 std::vector<std::string> split_key(const std::string& dotted) {
   std::vector<std::string> parts;
@@ -124,6 +160,9 @@ Config::Config()
     : source_("<config>"), root_(YAML::NodeType::Map), effective_(YAML::NodeType::Map) {}
 
 Config Config::from_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError(path + ": is a folder, not a config file");
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot open the config file");
   std::stringstream ss;
@@ -152,6 +191,8 @@ void Config::apply_override(const std::string& assignment) {
   } catch (const YAML::Exception& e) {
     throw ConfigError("--set " + key + " = " + text + ": malformed YAML value: " + e.msg);
   }
+  std::size_t budget = 1000000;
+  check_tree(value, "--set", key, 0, budget);
   if (!assign(root_, split_key(key), value))
     throw ConfigError("--set " + key + " = " + text + ": a parent of this key is not a mapping");
   overridden_.insert(key);

@@ -69,4 +69,8 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
 
 std::vector<std::string> split_key(const std::string& dotted);
 
+// Throws ConfigError (naming `source`) when a YAML tree has a non-scalar map key, is nested
+// more than 64 levels deep or has more than 1e6 nodes once aliases are expanded.
+void check_yaml_tree(const YAML::Node& root, const std::string& source);
+
 }  // namespace xb

@@ -2,21 +2,31 @@
 #include "hw_models/core/fast_normal.h"
 
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 namespace xb {
 
 void fill_normal_fast(Rng& rng, Scalar* out, Index n) {
-  using A = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+  using A = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>, Eigen::Aligned16>;
   const Index pairs = (n + 1) / 2;
-  // Reused per thread: no allocation on the hot path once warmed up.
-  thread_local A u1, u2, r, c, s;
-  u1.resize(pairs);
-  u2.resize(pairs);
+  // Scratch reused per thread and only ever grown: no allocation on the hot path once warmed
+  // up (an Eigen array's resize() to another size would reallocate on every call).
+  thread_local std::vector<uint32_t> bits;
+  thread_local std::vector<Scalar, Eigen::aligned_allocator<Scalar>> buf;
+  const size_t cap = size_t(pairs + 3) / 4 * 4;  // each of the 5 arrays starts 16-byte aligned
+  if (bits.size() < size_t(2 * pairs)) bits.resize(size_t(2 * pairs));
+  if (buf.size() < 5 * cap) buf.resize(5 * cap);
+  A u1(buf.data(), pairs), u2(buf.data() + cap, pairs), r(buf.data() + 2 * cap, pairs),
+      c(buf.data() + 3 * cap, pairs), s(buf.data() + 4 * cap, pairs);
+  // The same 32-bit numbers, in the same order, as 2·pairs calls of rng() (pair k uses numbers
+  // 2k and 2k+1), but the Philox blocks are computed four at a time (Rng::fill_bits).
+  rng.fill_bits(bits.data(), 2 * pairs);
   const Scalar scale = Scalar(1.0 / 16777216.0);  // 2^-24: 24 bits fill a float mantissa
+  const uint32_t* b = bits.data();
   for (Index k = 0; k < pairs; ++k) {
-    const uint32_t a = rng(), b = rng();
-    u1(k) = (Scalar(a >> 8) + Scalar(0.5)) * scale;  // (0, 1): log never sees 0
-    u2(k) = Scalar(b >> 8) * scale * Scalar(2 * M_PI);
+    u1(k) = (Scalar(int32_t(b[2 * k] >> 8)) + Scalar(0.5)) * scale;  // (0, 1): log never sees 0
+    u2(k) = Scalar(int32_t(b[2 * k + 1] >> 8)) * scale * Scalar(2 * M_PI);
   }
   // Contiguous destinations, so that Eigen's packet log/sin/cos are used; interleaved after.
   r = (Scalar(-2) * u1.log()).sqrt();

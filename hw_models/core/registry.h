@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,9 +43,31 @@ class Registry {
   // Builds the model named by `scope.type` (or by `default_type` when the key is absent).
   std::unique_ptr<Base> create(const Scope& scope, const std::string& default_type = "") const {
     std::string type = default_type;
+    const YAML::Node section = scope.config().get(scope.prefix());
+    if (section.IsDefined() && !section.IsNull() && !section.IsMap()) {
+      YAML::Emitter e;
+      e << YAML::Flow << section;
+      throw ConfigError(config_message(scope.config().source_of(scope.prefix()), scope.prefix(),
+                                       e.c_str(),
+                                       "must be a section of keys, e.g. " + scope.prefix() +
+                                           ": {type: NAME, ...}"));
+    }
     ParamReader reader(scope);
     reader("type", type, "", "");
-    if (type.empty()) scope.fail("type", "<missing>", "must name a " + kind_ + ": " + list());
+    if (type.empty()) {
+      const char* article = kind_.find_first_of("aeiou") == 0 ? "an " : "a ";
+      std::string rule = "must name " + std::string(article) + kind_ + ": " + list();
+      // A misspelt section name (`devcie:`) leaves the real one empty: point at the typo.
+      std::set<std::string> tops;
+      for (const auto& k : scope.config().user_keys()) tops.insert(split_key(k).front());
+      const std::string section_name = split_key(scope.prefix()).front();
+      if (tops.count(section_name) == 0) {
+        for (const auto& t : tops)
+          if (edit_distance(t, section_name) <= 2)
+            rule += " (the config has a section '" + t + "': did you mean '" + section_name + "'?)";
+      }
+      scope.fail("type", "<missing>", rule);
+    }
     return get(type, scope).make(scope);
   }
 

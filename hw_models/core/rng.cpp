@@ -6,6 +6,10 @@
 
 #include <cmath>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace xb {
 
 namespace {
@@ -60,6 +64,84 @@ double Rng::normal() {
   spare_normal_ = r * std::sin(2.0 * M_PI * u2);
   has_spare_normal_ = true;
   return r * std::cos(2.0 * M_PI * u2);
+}
+
+#ifdef __SSE2__
+namespace {
+// Philox4x32-10 on four consecutive counters at once (structure of arrays: register k holds
+// word k of the four blocks). Same arithmetic as r123::Philox4x32, so the blocks are identical.
+// SSE2 multiplies lanes 0 and 2 (32x32 -> 64 bits); the odd lanes go through a shift.
+inline void mulhilo4(__m128i a, __m128i m, __m128i& hi, __m128i& lo) {
+  const __m128i even = _mm_mul_epu32(a, m);                      // [lo0 hi0 lo2 hi2]
+  const __m128i odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), m);   // [lo1 hi1 lo3 hi3]
+  lo = _mm_unpacklo_epi32(_mm_shuffle_epi32(even, _MM_SHUFFLE(3, 1, 2, 0)),
+                          _mm_shuffle_epi32(odd, _MM_SHUFFLE(3, 1, 2, 0)));
+  hi = _mm_unpackhi_epi32(_mm_shuffle_epi32(even, _MM_SHUFFLE(3, 1, 2, 0)),
+                          _mm_shuffle_epi32(odd, _MM_SHUFFLE(3, 1, 2, 0)));
+  // even' = [lo0 lo2 hi0 hi2], odd' = [lo1 lo3 hi1 hi3]; unpacklo -> [lo0 lo1 lo2 lo3].
+}
+
+// G groups of four consecutive counters each (G·4 blocks from c0 on), interleaved so that
+// the multiply latency of one group hides behind the others (one group alone is
+// latency-bound: each round waits for its multiplies).
+template <int G>
+void philox4x4(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1,
+               uint32_t* out /* 16·G words: block b at out[4b] */) {
+  __m128i x0[G], x1[G], x2[G], x3[G];
+  for (int g = 0; g < G; ++g) {
+    x0[g] = _mm_add_epi32(_mm_set1_epi32(int(c0 + 4 * uint32_t(g))), _mm_set_epi32(3, 2, 1, 0));
+    x1[g] = _mm_set1_epi32(int(c1));
+    x2[g] = _mm_set1_epi32(int(c2));
+    x3[g] = _mm_set1_epi32(int(c3));
+  }
+  const __m128i m0 = _mm_set1_epi32(int(0xD2511F53u)), m1 = _mm_set1_epi32(int(0xCD9E8D57u));
+  for (int r = 0; r < 10; ++r) {
+    const __m128i kk0 = _mm_set1_epi32(int(k0)), kk1 = _mm_set1_epi32(int(k1));
+    for (int g = 0; g < G; ++g) {
+      __m128i hi0, lo0, hi1, lo1;
+      mulhilo4(x0[g], m0, hi0, lo0);
+      mulhilo4(x2[g], m1, hi1, lo1);
+      x0[g] = _mm_xor_si128(_mm_xor_si128(hi1, x1[g]), kk0);
+      x2[g] = _mm_xor_si128(_mm_xor_si128(hi0, x3[g]), kk1);
+      x1[g] = lo1;
+      x3[g] = lo0;
+    }
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  // Transpose to block order.
+  for (int g = 0; g < G; ++g) {
+    const __m128i t0 = _mm_unpacklo_epi32(x0[g], x1[g]), t1 = _mm_unpacklo_epi32(x2[g], x3[g]);
+    const __m128i t2 = _mm_unpackhi_epi32(x0[g], x1[g]), t3 = _mm_unpackhi_epi32(x2[g], x3[g]);
+    __m128i* o = reinterpret_cast<__m128i*>(out + 16 * g);
+    _mm_storeu_si128(o + 0, _mm_unpacklo_epi64(t0, t1));
+    _mm_storeu_si128(o + 1, _mm_unpackhi_epi64(t0, t1));
+    _mm_storeu_si128(o + 2, _mm_unpacklo_epi64(t2, t3));
+    _mm_storeu_si128(o + 3, _mm_unpackhi_epi64(t2, t3));
+  }
+}
+}  // namespace
+#endif
+
+void Rng::fill_bits(uint32_t* out, Index n) {
+  Index i = 0;
+  while (i < n && used_ < 4) out[i++] = block_.v[used_++];
+#ifdef __SSE2__
+  for (; n - i >= 64; i += 64) {
+    philox4x4<4>(ctr_.v[0], ctr_.v[1], ctr_.v[2], ctr_.v[3], key_.v[0], key_.v[1], out + i);
+    ctr_.v[0] += 16;
+  }
+  for (; n - i >= 16; i += 16) {
+    philox4x4<1>(ctr_.v[0], ctr_.v[1], ctr_.v[2], ctr_.v[3], key_.v[0], key_.v[1], out + i);
+    ctr_.v[0] += 4;
+  }
+#endif
+  for (; n - i >= 4; i += 4) {
+    const Philox::ctr_type b = Philox()(ctr_, key_);
+    ctr_.v[0]++;
+    for (int k = 0; k < 4; ++k) out[i + k] = b.v[k];
+  }
+  while (i < n) out[i++] = (*this)();
 }
 
 void Rng::fill_uniform(Scalar* out, Index n) {

@@ -48,6 +48,9 @@ class Rng {
   double uniform();  // in (0, 1)
   double normal();   // standard normal (Box–Muller on the Philox block)
 
+  // n raw 32-bit outputs, exactly the numbers n calls of operator() would return (same state
+  // afterwards); whole Philox blocks are computed four at a time in SIMD registers.
+  void fill_bits(uint32_t* out, Index n);
   void fill_uniform(Scalar* out, Index n);  // (0, 1)
   void fill_normal(Scalar* out, Index n);
   void fill_normal(double* out, Index n);

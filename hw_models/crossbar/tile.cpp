@@ -129,11 +129,19 @@ const Matrix& Tile::weights() const {
 
 void Tile::forward(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y) {
   check_shape("forward input X", x.rows(), x.cols(), in_, -1);
+  if (hook_) {
+    hook_->run(*this, TileOp::forward, x.cols(), [&](TileOpResult&) { read(x, y, false); });
+    return;
+  }
   read(x, y, false);
 }
 
 void Tile::backward(const Eigen::Ref<const BatchMatrix>& d, BatchMatrix& z) {
   check_shape("backward input D", d.rows(), d.cols(), out_, -1);
+  if (hook_) {
+    hook_->run(*this, TileOp::backward, d.cols(), [&](TileOpResult&) { read(d, z, true); });
+    return;
+  }
   read(d, z, true);
 }
 
@@ -298,7 +306,17 @@ UpdateReport Tile::update(const UpdateScheme& scheme, const UpdateRequest& req) 
     else
       rep.intended.noalias() = Scalar(-req.lr) * (*req.d) * req.x->transpose();
   }
-  scheme.apply(*this, req, rep);
+  if (hook_) {
+    const Index samples = req.has_factors() ? req.x->cols() : 1;
+    hook_->run(*this, TileOp::update, samples, [&](TileOpResult& r) {
+      scheme.apply(*this, req, rep);
+      r.pulses_up = rep.pulses_up;
+      r.pulses_down = rep.pulses_down;
+      r.bl = rep.bl;
+    });
+  } else {
+    scheme.apply(*this, req, rep);
+  }
   if (req.report_dw) rep.realised = weights() - before;
   return rep;
 }
@@ -314,12 +332,20 @@ void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fi
   if (differential_) pulses_aux_.resize(out_, in_);
   std::vector<uint64_t> up(size_t(out_), 0), down(size_t(out_), 0);
   const Rng cycle(stream_seed_, Stream::cycle, id_);
+  // Row blocks of ~16 KB of counts (at least 4 rows), so that the counts the scheme writes are in
+  // L1 still when the device reads them (fill and apply are fused per block). The block depends on
+  // the shape only; every row draws from its own stream, so results do not depend on it.
+  const Index block = std::clamp<Index>(4096 / std::max<Index>(1, in_), 4, 32);
   parallel_rows(out_, [&](Index r0, Index r1) {
     fill(pulses_, r0, r1);
     for (Index r = r0; r < r1; ++r) {
-      const auto row = pulses_.row(r);
-      const int64_t pos = row.max(0).cast<int64_t>().sum();
-      const int64_t neg = (-row).max(0).cast<int64_t>().sum();
+      const int32_t* row = &pulses_(r, 0);
+      int64_t pos = 0, neg = 0;
+      for (Index j = 0; j < in_; ++j) {
+        const int64_t v = row[j];
+        pos += v > 0 ? v : 0;
+        neg += v < 0 ? -v : 0;
+      }
       up[size_t(r)] = uint64_t(pos);
       down[size_t(r)] = uint64_t(neg);
     }
@@ -333,7 +359,7 @@ void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fi
       device_->apply_pulses(plus_, pulses_, cycle, kEventsPerUpdate * e, r0, r1);
       device_->apply_pulses(minus_, pulses_aux_, cycle, kEventsPerUpdate * e + 1, r0, r1);
     }
-  }, 32);
+  }, block);
   for (Index r = 0; r < out_; ++r) {
     report.pulses_up += up[size_t(r)];
     report.pulses_down += down[size_t(r)];
@@ -358,6 +384,7 @@ void Tile::advance(double batches, double seconds) {
 
 Tile Tile::fork(uint32_t k) const {
   Tile t(*this);
+  t.hook_ = nullptr;  // a fork is a what-if copy: not timed, not in the ledger
   t.stream_seed_ = mix64(stream_seed_ ^ mix64(0x666F726BULL + k));
   return t;
 }

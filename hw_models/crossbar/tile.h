@@ -49,6 +49,7 @@
 #include "hw_models/core/params.h"
 #include "hw_models/core/rng.h"
 #include "hw_models/crossbar/update_scheme.h"
+#include "hw_models/crossbar/timing_hook.h"
 #include "hw_models/devices/device_model.h"
 #include "hw_models/periphery/periphery.h"
 
@@ -105,6 +106,11 @@ class Tile {
   // Effects between updates (device lifetime decay, diffusion, drift), see DeviceModel::advance.
   void advance(double batches, double seconds);
 
+  // Optional observer of forward/backward/update (timing_hook.h): the pulse/energy ledger and
+  // the SystemC timing shell. Null (the default) costs one branch. Not owned; fork() drops it.
+  void set_timing_hook(TimingHook* hook) { hook_ = hook; }
+  TimingHook* timing_hook() const { return hook_; }
+
   const ReadStats& read_stats() const { return stats_; }
   const TileParams& tile_params() const { return tp_; }
   const PeripheryParams& periphery() const { return pp_; }
@@ -147,6 +153,7 @@ class Tile {
   PulseArray pulses_, pulses_aux_;  // scratch for apply_pulses
   mutable Matrix w_;                // cached weights()
   mutable bool w_dirty_ = true;
+  TimingHook* hook_ = nullptr;  // see set_timing_hook
 };
 
 }  // namespace xb::hw

@@ -169,18 +169,32 @@ void PulsedDevice::pulses_sequential(DeviceState& s, const Eigen::Ref<const Puls
 // loop, device by device, on the same row stream.
 bool PulsedDevice::pulses_summed(DeviceState& s, const Eigen::Ref<const PulseArray>& n, Rng& rng,
                                  Index r) const {
-  // Stochastic-pulse updates are sparse (most devices get no coincidence), so this works on
-  // the list of pulsed devices only: cost ∝ pulsed devices, one Gaussian each.
+  // Stochastic-pulse updates are sparse at small learning rates (most devices get no
+  // coincidence), so this works on the list of pulsed devices only: cost ∝ pulsed devices, one
+  // Gaussian each, drawn in column order from the row's stream (so the numbers a device gets
+  // depend only on (event, row) and the row's counts, never on threads or blocks). Devices
+  // with no pulse draw nothing. Scratch is per thread: no allocation once warmed up.
   const Index cols = s.cols();
   const int32_t* nrow = n.data() + r * n.outerStride();
-  std::vector<Index> active;
-  active.reserve(std::size_t(cols));
-  for (Index j = 0; j < cols; ++j)
-    if (nrow[j] != 0) active.push_back(j);
-  const Index m = Index(active.size());
+  thread_local std::vector<int32_t> active;
+  thread_local std::vector<Scalar> xi;
+  if (active.size() < size_t(cols)) {
+    active.resize(size_t(cols));
+    xi.resize(size_t(cols));
+  }
+  // Branch-free compaction: the index is always written, the length grows only if pulsed.
+  Index m = 0;
+  int32_t* act = active.data();
+  for (Index j = 0; j < cols; ++j) {
+    act[m] = int32_t(j);
+    m += nrow[j] != 0;
+  }
+  if (m == 0) return true;
   const Scalar sigma = Scalar(p_.dw_min_std);
-  RowArray xi = RowArray::Zero(m);
-  if (sigma > 0) xb::fill_normal_fast(rng, xi.data(), m);  // one fill call, in column order
+  if (sigma > 0)
+    xb::fill_normal_fast(rng, xi.data(), m);  // one fill call, in column order
+  else
+    std::fill(xi.begin(), xi.begin() + m, 0.0f);
 
   Scalar* w = &s.w(r, 0);
   const Scalar* lo = &s.w_min(r, 0);
@@ -188,16 +202,20 @@ bool PulsedDevice::pulses_summed(DeviceState& s, const Eigen::Ref<const PulseArr
   const Scalar* up = &s.dw_up(r, 0);
   const Scalar* down = &s.dw_down(r, 0);
   const Scalar add_amp = sigma * Scalar(p_.dw_min);
-  std::vector<Index> slow;  // positions in `active` of devices near a bound
+  const bool mult = p_.mult_noise;
+  thread_local std::vector<Index> slow;  // positions in `active` of devices near a bound
+  slow.clear();
   for (Index k = 0; k < m; ++k) {
-    const Index j = active[std::size_t(k)];
-    const Scalar cnt = Scalar(std::abs(nrow[j]));
-    const Scalar step = nrow[j] > 0 ? up[j] : -down[j];
+    const Index j = act[k];
+    const int32_t c = nrow[j];
+    const Scalar cnt = Scalar(c < 0 ? -c : c);
+    const Scalar step = c > 0 ? up[j] : -down[j];
     const Scalar mean = cnt * step;
-    const Scalar spread = (p_.mult_noise ? sigma * std::abs(step) : add_amp) * std::sqrt(cnt);
+    const Scalar spread = (mult ? sigma * std::abs(step) : add_amp) * std::sqrt(cnt);
     const Scalar band = kFastPathSigmas * spread;
-    if (w[j] + std::min(mean, 0.0f) - band >= lo[j] && w[j] + std::max(mean, 0.0f) + band <= hi[j])
-      w[j] = std::min(std::max(w[j] + mean + spread * xi(k), lo[j]), hi[j]);
+    const Scalar wj = w[j];
+    if (wj + std::min(mean, 0.0f) - band >= lo[j] && wj + std::max(mean, 0.0f) + band <= hi[j])
+      w[j] = std::min(std::max(wj + mean + spread * xi[size_t(k)], lo[j]), hi[j]);
     else
       slow.push_back(k);
   }
@@ -205,12 +223,12 @@ bool PulsedDevice::pulses_summed(DeviceState& s, const Eigen::Ref<const PulseArr
   // Devices near a bound: pulse by pulse, with their own draws from the same row stream.
   if (!slow.empty()) {
     int kmax = 0;
-    for (Index k : slow) kmax = std::max(kmax, std::abs(nrow[active[std::size_t(k)]]));
+    for (Index k : slow) kmax = std::max(kmax, std::abs(nrow[act[k]]));
     std::vector<Scalar> buf(slow.size());
     for (int p = 0; p < kmax; ++p) {
       if (sigma > 0) xb::fill_normal_fast(rng, buf.data(), Index(buf.size()));
       for (std::size_t q = 0; q < slow.size(); ++q) {
-        const Index j = active[std::size_t(slow[q])];
+        const Index j = act[slow[q]];
         if (std::abs(nrow[j]) <= p) continue;
         const Scalar step = nrow[j] > 0 ? up[j] : -down[j];
         const Scalar amp = p_.mult_noise ? sigma * step : add_amp;
@@ -225,12 +243,17 @@ void PulsedDevice::apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArra
                                 const Rng& cycle, uint64_t event, Index row0, Index row1) const {
   const bool fast = constant_law() && p_.c2c_noise == "gaussian";
   const Index cols = s.cols();
-  RowArray xi(cols);
+  RowArray xi;
   for (Index r = row0; r < row1; ++r) {
-    if ((n.row(r) == 0).all()) continue;
     Rng rng = cycle.at(event, uint32_t(r));
+    if (fast && p_.write_noise_std <= 0) {
+      pulses_summed(s, n, rng, r);  // skips an all-zero row by itself, in its one pass
+      continue;
+    }
+    if ((n.row(r) == 0).all()) continue;
     if (!(fast && pulses_summed(s, n, rng, r))) pulses_sequential(s, n, rng, r);
     if (p_.write_noise_std > 0) {
+      xi.resize(cols);
       // Write noise (aihwkit write_noise_std): the apparent weight of each written device is
       // the hidden weight plus fresh N(0, (write_noise_std·dw_min)²); the hidden one is exact.
       xb::fill_normal_fast(rng, xi.data(), cols);

@@ -28,6 +28,7 @@
 
 #include "hw_models/core/sha256.h"
 #include "hw_models/crossbar/tile.h"
+#include "hw_models/crossbar/timing_hook.h"
 #include "learning_rules/learning_rule.h"
 #include "learning_rules/tile_layer.h"
 #include "learning_rules/update_scheme.h"
@@ -110,11 +111,16 @@ class Train : public Experiment {
     model_ = task_->make_model(net_, init);
     rules::Network* net = model_->network();
     if (net && net_.analog) {
-      for (Index l = 0; l < net->layers(); ++l)
-        net->set_analog(l, std::make_shared<rules::TileLayer>(
-                               hw::Tile(tile_, periphery_, device_, net->fan_out(l),
-                                        net->fan_in(l), seed, uint32_t(l)),
-                               scheme_));
+      for (Index l = 0; l < net->layers(); ++l) {
+        auto layer = std::make_shared<rules::TileLayer>(
+            hw::Tile(tile_, periphery_, device_, net->fan_out(l), net->fan_in(l), seed,
+                     uint32_t(l)),
+            scheme_);
+        // Pulse/energy ledger and, in timed mode, the tile's SystemC process (hw_models/sc/).
+        if (hw::RunInstrument* ins = hw::current_instrument())
+          layer->tile().set_timing_hook(ins->attach(layer->tile(), "layer" + std::to_string(l)));
+        net->set_analog(l, layer);
+      }
     }
     rule_->prepare(*model_, init);
 
@@ -154,10 +160,12 @@ class Train : public Experiment {
           batch = train.rows(idx);
         }
         const double lr = lr_at(step, total);
+        hw::publish_rule_phase("estimate");
         rules::Estimate e = rule_->estimate(*model_, batch, est, uint64_t(step));
         if (!finite(e.gradient)) fail(step, "true gradient");
         if (!finite(e.estimate)) fail(step, "rule estimate");
         const VectorD before = model_->params();
+        hw::publish_rule_phase("update");
         apply(e, lr, pulses);
         const VectorD after = model_->params();
         if (!finite(after)) fail(step, "weights");
@@ -255,6 +263,7 @@ class Train : public Experiment {
 
   void record(MetricsTable& m, int64_t step, int64_t epoch, double lr, double grad_norm,
               const Window& w, double pulses) {
+    hw::publish_rule_phase("eval");
     rules::Network* net = model_->network();
     const rules::Batch& test = task_->test();
     last_train_loss_ = net ? net->data_loss(eval_train_) + net->l2_term()
@@ -262,6 +271,7 @@ class Train : public Experiment {
     last_test_loss_ = net ? (test.size() ? net->data_loss(test) : last_train_loss_)
                           : last_train_loss_;
     if (!std::isfinite(last_train_loss_)) fail(step, "train loss");
+    if (hw::RunInstrument* ins = hw::current_instrument()) ins->loss(last_train_loss_);
     const bool cls = task_->classification() && net;
     std::string tra, tea;
     if (cls) {

@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -49,6 +50,10 @@ IdxData read_idx(const std::string& path, int ndims) {
                    ": unsigned bytes, " + std::to_string(ndims) + " dimensions)");
   }
   IdxData out;
+  // Sizes come from an untrusted header: the product is capped (and named in the message)
+  // before anything is allocated, and the data is read in chunks, so a header announcing more
+  // than the file holds fails as truncated without reserving the announced size.
+  constexpr uint64_t kMaxBytes = uint64_t(1) << 31;  // 2 GiB; Fashion-MNIST train is 47 MB
   uint64_t total = 1;
   for (int d = 0; d < ndims; ++d) {
     uint8_t b[4];
@@ -56,14 +61,27 @@ IdxData read_idx(const std::string& path, int ndims) {
     const uint32_t n = uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | b[3];
     if (n == 0) fail(path, "IDX dimension " + std::to_string(d) + " is 0");
     out.dims.push_back(n);
-    total *= n;
-    if (total > (uint64_t(1) << 34)) fail(path, "IDX sizes too large");
+    total *= n;  // at most 2^31 * 2^32 before the check below stops the loop: no overflow
+    if (total > kMaxBytes) {
+      std::string dims;
+      for (uint32_t x : out.dims) dims += (dims.empty() ? "" : " x ") + std::to_string(x);
+      fail(path, "IDX header announces " + dims + (d + 1 < ndims ? " x ..." : "") + " = " +
+                     std::to_string(total) + (d + 1 < ndims ? "+" : "") + " bytes, more than the limit of " +
+                     std::to_string(kMaxBytes) + " bytes");
+    }
   }
-  out.data.resize(std::size_t(total));
-  const std::size_t got = read_some(f.get(), path, out.data.data(), out.data.size());
-  if (got != out.data.size())
-    fail(path, "truncated IDX data: " + std::to_string(got) + " of " +
-                   std::to_string(out.data.size()) + " bytes");
+  constexpr std::size_t kChunk = std::size_t(1) << 24;
+  std::size_t got = 0;
+  while (got < total) {
+    const std::size_t want = std::min<std::size_t>(kChunk, std::size_t(total) - got);
+    out.data.resize(got + want);
+    const std::size_t r = read_some(f.get(), path, out.data.data() + got, want);
+    got += r;
+    if (r < want) break;
+  }
+  if (got != total)
+    fail(path, "truncated IDX data: " + std::to_string(got) + " of " + std::to_string(total) +
+                   " bytes");
   uint8_t extra;
   if (read_some(f.get(), path, &extra, 1) != 0)
     fail(path, "IDX file is longer than its header says (" + std::to_string(total) + " bytes)");

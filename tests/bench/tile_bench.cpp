@@ -95,10 +95,13 @@ void BM_StochasticPulseUpdate(benchmark::State& st) {
   hw::UpdateRequest req;
   req.x = &x;
   req.d = &d;
-  req.lr = 0.01;
+  // lr = dw_min·BL, the peer's pulse density (~7.8 coincidences per device, see sim/bench.cpp);
+  // its sign alternates so that the repeated sample does not drive the weights to the bounds.
+  req.lr = 0.001 * 31;
   req.report_dw = false;
   uint64_t coincidences = 0;
   for (auto _ : st) {
+    req.lr = -req.lr;
     const hw::UpdateReport rep = tile.update(*scheme, req);
     coincidences += rep.pulses_up + rep.pulses_down;
   }

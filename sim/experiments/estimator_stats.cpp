@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+// estimator_stats: bias and variance of a learning rule's realised update (rule x device x
+// scheme, or digital), and the Lemma 2.1 prediction built from them (science.md §4 "required
+// learning-rule layer capability", P1, P4).
+//
+// From one state w (the initialised network, or after `warmup` training steps with the same
+// rule and scheme), the update is realised `repeats` times from the *same* state: every tile is
+// replaced by tile.fork(r) (same devices and weights, independent cycle-to-cycle and read
+// noise: hw_models/crossbar/tile.h) and the rule draws with event r (its own randomness, e.g.
+// weight perturbation, differs per repeat). The realised update Δw_r (read back from the
+// tiles; digital parameters exactly) gives the estimate error
+//   err_r = -Δw_r / lr - g        (ĝ_realised - g; g = exact double gradient on the batch)
+// bias vector = mean err_r, its covariance Σ_err, variance_total = Tr Σ_err (the seeds'
+// σ^2 f(N), in gradient units). The loss is the exact double loss of the weights (a digital
+// twin of the network: no read noise).
+// Prediction (general form of Lemma 2.1, sim/theory/lemma.h): with mean update μ and
+// covariance Σ of Δw (population 1/R moments, so that on a quadratic prediction and
+// measurement coincide to rounding)
+//   predicted_delta_loss = g^T μ + 1/2 (μ^T H μ + Tr[H Σ])      (H v exact, R-operator)
+//   measured_delta_loss  = mean_r L(w + Δw_r) - L(w)
+// `widths` (optional) repeats the measurement with every hidden layer set to each width, one
+// metrics row per width; f_exponent is the least-squares slope of log variance_total on
+// log n_params (the empirical f(N) exponent; science.md §4).
+//
+// metrics.csv: width, n_params, grad_norm, bias_norm, bias_norm_debiased (sqrt(||bias||^2 -
+//   variance_total / R): without the Monte-Carlo floor of the mean), bias_along_grad, bias_across_grad,
+//   variance_total, predicted_delta_loss, predicted_variance_part (1/2 Tr[H Σ]),
+//   measured_delta_loss, measured_stderr, true_step_delta_loss (L(w - lr g) - L(w)).
+// summary.json: the first row's values (bias_norm, bias_along_grad, variance_total,
+//   predicted_delta_loss, measured_delta_loss, ...) and f_exponent (with >= 2 widths).
+#include <cmath>
+#include <memory>
+
+#include "hw_models/crossbar/tile.h"
+#include "learning_rules/learning_rule.h"
+#include "learning_rules/tile_layer.h"
+#include "learning_rules/update_scheme.h"
+#include "sim/experiment.h"
+#include "sim/tasks/task.h"
+#include "sim/theory/hessian.h"
+
+namespace xb::sim {
+
+namespace {
+
+struct EstimatorStatsParams {
+  double lr = 0.01;
+  int repeats = 200;
+  int batch = 0;
+  int warmup = 0;
+  std::vector<int> widths;
+  template <class F>
+  void bind(F&& f) {
+    f("lr", lr, "1", "learning rate of the update (Δw = -lr ĝ, written through the scheme)");
+    f("repeats", repeats, "", "independent realisations R of the update from the same state");
+    f("batch", batch, "", "samples of the batch (0: the whole training set); first samples");
+    f("warmup", warmup, "", "training steps (same rule, scheme, lr) before measuring");
+    f("widths", widths, "", "hidden widths to sweep (empty: the network section's)");
+  }
+  void validate(const Scope& s) const {
+    s.require_gt("lr", lr, 0.0);
+    s.require_ge("repeats", repeats, 2);
+    s.require_ge("batch", batch, 0);
+    s.require_ge("warmup", warmup, 0);
+    for (int w : widths) s.require(w >= 1, "widths", w, "must be >= 1");
+  }
+};
+
+class EstimatorStats : public Experiment {
+ public:
+  explicit EstimatorStats(const EstimatorStatsParams& p) : p_(p) {}
+
+  void prepare(Config& cfg, const RunOptions& options) override {
+    options_ = options;
+    task_ = task_registry().create(Scope(cfg, "task"));
+    rule_ = rules::rule_registry().create(Scope(cfg, "rule"), "backprop");
+    if (task_->uses_network()) {
+      net_ = read_params<rules::NetworkParams>(Scope(cfg, "network"));
+      if (net_.analog || cfg.has("device")) {
+        device_ = std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
+        scheme_ = std::shared_ptr<const hw::UpdateScheme>(
+            rules::scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
+        tile_ = read_params<hw::TileParams>(Scope(cfg, "tile"));
+        periphery_ = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
+      }
+    } else if (!p_.widths.empty()) {
+      Scope(cfg, "experiment").fail("widths", p_.widths.size(), "needs a network task");
+    }
+  }
+
+  void run(RunFolder& out) override {
+    task_->load(options_.seed);
+    auto& m = out.metrics();
+    m.set_columns({"width", "n_params", "grad_norm", "bias_norm", "bias_norm_debiased", "bias_along_grad",
+                   "bias_across_grad", "variance_total", "predicted_delta_loss",
+                   "predicted_variance_part", "measured_delta_loss", "measured_stderr",
+                   "true_step_delta_loss"});
+    std::vector<int> widths = p_.widths;
+    if (widths.empty()) widths.push_back(net_.hidden.empty() ? 0 : net_.hidden.front());
+    std::vector<double> lx, ly;
+    for (std::size_t i = 0; i < widths.size(); ++i) {
+      rules::NetworkParams np = net_;
+      if (!p_.widths.empty()) np.hidden.assign(net_.hidden.size(), widths[i]);
+      const std::vector<double> row = measure(np, widths[i]);
+      m.add_row(row);
+      if (i == 0) {
+        auto& s = out.summary();
+        const char* keys[] = {"width", "n_params", "grad_norm", "bias_norm", "bias_norm_debiased", "bias_along_grad",
+                              "bias_across_grad", "variance_total", "predicted_delta_loss",
+                              "predicted_variance_part", "measured_delta_loss", "measured_stderr",
+                              "true_step_delta_loss"};
+        for (std::size_t k = 0; k < row.size(); ++k) s[keys[k]] = row[k];
+      }
+      if (row[7] > 0) lx.push_back(std::log(row[1])), ly.push_back(std::log(row[7]));
+    }
+    if (lx.size() >= 2) {
+      const Eigen::Map<const VectorD> x(lx.data(), Index(lx.size())), y(ly.data(), Index(ly.size()));
+      const double mx = x.mean(), my = y.mean();
+      out.summary()["f_exponent"] =
+          ((x.array() - mx) * (y.array() - my)).sum() / (x.array() - mx).square().sum();
+    }
+  }
+
+ private:
+  std::vector<double> measure(const rules::NetworkParams& np, int width) {
+    const uint64_t seed = options_.seed;
+    const Rng init(seed, Stream::init);
+    std::unique_ptr<rules::Model> model = task_->make_model(np, init);
+    rules::NetworkParams dnp = np;
+    dnp.analog = false;
+    std::unique_ptr<rules::Model> twin = task_->make_model(dnp, init);  // exact double loss
+    rules::Network* net = model->network();
+    std::vector<rules::TileLayer*> layers;
+    if (net && np.analog) {
+      for (Index l = 0; l < net->layers(); ++l) {
+        auto t = std::make_shared<rules::TileLayer>(
+            hw::Tile(tile_, periphery_, device_, net->fan_out(l), net->fan_in(l), seed, uint32_t(l)),
+            scheme_);
+        layers.push_back(t.get());
+        net->set_analog(l, t);
+      }
+    }
+    rule_->prepare(*model, init);
+    rules::Batch batch = task_->train();
+    if (p_.batch > 0 && p_.batch < batch.size()) {
+      std::vector<Index> idx(static_cast<std::size_t>(p_.batch));
+      for (Index i = 0; i < p_.batch; ++i) idx[std::size_t(i)] = i;
+      batch = batch.rows(idx);
+    }
+    const Rng est(seed, Stream::estimator);
+    double pulses = 0;
+    for (int s = 0; s < p_.warmup; ++s)
+      apply(*model, rule_->estimate(*model, batch, est, uint64_t(1) << 40 | uint64_t(s)), pulses);
+    // The state: tiles (to fork), parameters (digital part).
+    std::vector<hw::Tile> saved;
+    std::vector<VectorD> saved_bias;
+    for (rules::TileLayer* t : layers) saved.push_back(t->tile());
+    for (Index l = 0; net && l < net->layers(); ++l) saved_bias.push_back(net->bias(l));
+    const VectorD w = model->params();
+    twin->set_params(w);
+    const VectorD g = twin->gradient(batch);
+    const double l0 = twin->loss(batch);
+    const Index n = w.size();
+    const int R = p_.repeats;
+    MatrixD dws(n, R);
+    for (int r = 0; r < R; ++r) {
+      if (layers.empty()) {
+        model->set_params(w);
+      } else {
+        // Never re-programme a fork (set_weights would change its devices): swap in the fork,
+        // restore the digital biases and re-read the weights.
+        for (std::size_t l = 0; l < layers.size(); ++l) layers[l]->tile() = saved[l].fork(uint32_t(r));
+        for (Index l = 0; l < net->layers(); ++l) net->set_bias(l, saved_bias[std::size_t(l)]);
+        net->sync_from_tiles();
+      }
+      const VectorD before = model->params();
+      apply(*model, rule_->estimate(*model, batch, est, uint64_t(r)), pulses);
+      dws.col(r) = model->params() - before;
+      if (!dws.col(r).allFinite())
+        throw NumericalError("estimator_stats: repeat " + std::to_string(r) + ": update is not finite");
+    }
+    const VectorD mu = dws.rowwise().mean();
+    const MatrixD centred = dws.colwise() - mu;
+    // Estimate error err_r = -Δw_r / lr - g: mean (bias) and total variance (unbiased, R - 1).
+    const VectorD bias = -mu / p_.lr - g;
+    const double var_total = centred.squaredNorm() / (p_.lr * p_.lr) / double(R - 1);
+    const double gn = g.norm();
+    const VectorD gu = gn > 0 ? VectorD(g / gn) : VectorD::Zero(n);
+    const double along = bias.dot(gu);
+    // Prediction from the population moments: g^T μ + 1/2 (μ^T H μ + Tr[H Σ]).
+    double tr_hs = 0;
+    for (int r = 0; r < R; ++r) {
+      const VectorD c = centred.col(r);
+      tr_hs += c.dot(theory::hvp(*twin, batch, c));
+    }
+    tr_hs /= double(R);
+    const double pred = g.dot(mu) + 0.5 * (mu.dot(theory::hvp(*twin, batch, mu)) + tr_hs);
+    double s = 0, s2 = 0;
+    for (int r = 0; r < R; ++r) {
+      twin->set_params(w + dws.col(r));
+      const double d = twin->loss(batch) - l0;
+      s += d, s2 += d * d;
+    }
+    const double meas = s / R;
+    const double se = std::sqrt(std::max(0.0, (s2 - R * meas * meas) / (R - 1)) / R);
+    twin->set_params(w - p_.lr * g);
+    const double gd = twin->loss(batch) - l0;
+    // ||mean err||^2 carries the Monte-Carlo floor Tr Σ_err / R; subtract it for the bias proper.
+    const double debiased = std::sqrt(std::max(0.0, bias.squaredNorm() - var_total / R));
+    return {double(width), double(n), gn, bias.norm(), debiased, along, (bias - along * gu).norm(),
+            var_total, pred, 0.5 * tr_hs, meas, se, gd};
+  }
+
+  // Writes -lr ĝ as train does: digital parameters exactly, analog weights through the tile.
+  void apply(rules::Model& model, const rules::Estimate& e, double& pulses) {
+    rules::Network* net = model.network();
+    if (!net || !net_.analog) {
+      model.set_params(model.params() - p_.lr * e.estimate);
+      return;
+    }
+    for (Index l = 0; l < net->layers(); ++l) {
+      const Index off = net->offset(l), rows = net->fan_out(l), cols = net->fan_in(l);
+      const MatrixD dw = -p_.lr * Eigen::Map<const MatrixD>(e.estimate.data() + off, rows, cols);
+      const bool factors = std::size_t(l) < e.d.size() && task_->l2() == 0.0;
+      static const MatrixD none;
+      net->tile(l)->update(dw, factors ? e.x[std::size_t(l)] : none,
+                           factors ? e.d[std::size_t(l)] : none, p_.lr, pulses);
+      if (net->has_bias())
+        net->set_bias(l, net->bias(l) - p_.lr * e.estimate.segment(off + rows * cols, rows));
+    }
+    net->sync_from_tiles();
+  }
+
+  EstimatorStatsParams p_;
+  RunOptions options_;
+  std::unique_ptr<Task> task_;
+  std::unique_ptr<rules::LearningRule> rule_;
+  rules::NetworkParams net_;
+  std::shared_ptr<const hw::DeviceModel> device_;
+  std::shared_ptr<const hw::UpdateScheme> scheme_;
+  hw::TileParams tile_;
+  hw::PeripheryParams periphery_;
+};
+
+}  // namespace
+
+void register_estimator_stats(ExperimentRegistry& r) {
+  r.add_model<EstimatorStatsParams, EstimatorStats>(
+      "estimator_stats", "bias and variance of a rule's realised update vs the Lemma 2.1 prediction");
+}
+
+}  // namespace xb::sim
