@@ -119,7 +119,41 @@ def plot_levy_sde(run_dir, config, plt):
 
 
 # experiment.type -> plotting function. One line per experiment.
+def plot_train(run_dir, config, plt):
+    """train.png: train and test loss against the step (left), and the realised update's cosine
+    with the negative gradient plus, for classification, the accuracies (right)."""
+    rows = read_metrics(run_dir)
+
+    def column(name):
+        pts = [(float(r["step"]), float(r[name])) for r in rows if r.get(name, "") not in ("", "nan")]
+        return [p[0] for p in pts], [p[1] for p in pts]
+
+    fig, (ax_loss, ax_right) = plt.subplots(1, 2, figsize=(10, 4))
+    for name, color in (("train_loss", "tab:blue"), ("test_loss", "tab:orange")):
+        x, y = column(name)
+        ax_loss.plot(x, y, color=color, label=name.replace("_", " "))
+    ax_loss.set_xlabel("step")
+    ax_loss.set_ylabel("loss")
+    ax_loss.set_yscale("log")
+    ax_loss.legend(fontsize="small")
+    device = config.get("device", "")
+    ax_loss.set_title("Training" + (f" ({device})" if device else ""))
+    for name, color in (("update_cosine", "tab:green"), ("train_accuracy", "tab:blue"),
+                        ("test_accuracy", "tab:orange")):
+        x, y = column(name)
+        if x:
+            ax_right.plot(x, y, color=color, label=name.replace("_", " "))
+    ax_right.set_xlabel("step")
+    ax_right.set_ylim(-0.05, 1.05)
+    ax_right.legend(fontsize="small")
+    ax_right.set_title("cos(realised update, −gradient) and accuracy")
+    fig.tight_layout()
+    fig.savefig(os.path.join(run_dir, "train.png"), dpi=120)
+    plt.close(fig)
+
+
 PLOTTERS = {
+    "train": plot_train,
     "device_response": plot_device_response,
     "stationary": plot_stationary,
     "levy_sde": plot_levy_sde,
