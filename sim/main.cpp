@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
 
   std::string list_what;
   auto* list = app.add_subcommand("list", "list registered models");
-  list->add_option("what", list_what, "devices|rules|schemes|tasks|experiments|presets")
+  list->add_option("what", list_what, "devices|rules|schemes|tasks|experiments|presets|sections")
       ->required();
 
   std::string describe_name;
