@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "learning_rules/equilibrium_propagation.h"
 
+#include "hw_models/crossbar/timing_hook.h"
+
 namespace xb::rules {
 
 void EquilibriumPropagation::relax(const Network& net, const Batch& b, double beta, int steps,
@@ -37,10 +39,15 @@ Estimate EquilibriumPropagation::estimate(Model& m, const Batch& b, const Rng& s
   ForwardCache c;
   net.forward(b.x, &c);
   std::vector<MatrixD> s0(c.h.begin() + 1, c.h.end());
+  hw::publish_rule_phase("free");
   relax(net, b, 0.0, p_.free_steps, s0);
   std::vector<MatrixD> sp = s0, sm = s0;
+  hw::publish_rule_phase("nudged");
   relax(net, b, p_.beta, p_.nudged_steps, sp);
-  if (p_.symmetric) relax(net, b, -p_.beta, p_.nudged_steps, sm);
+  if (p_.symmetric) {
+    hw::publish_rule_phase("nudged_negative");
+    relax(net, b, -p_.beta, p_.nudged_steps, sm);
+  }
   const double scale = -1.0 / ((p_.symmetric ? 2.0 : 1.0) * p_.beta * double(b.size()));
   Estimate e;
   e.estimate.resize(net.n_params());

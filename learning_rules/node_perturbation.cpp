@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "learning_rules/node_perturbation.h"
 
+#include "hw_models/crossbar/timing_hook.h"
+
 namespace xb::rules {
 
 Estimate NodePerturbation::estimate(Model& m, const Batch& b, const Rng& stream,
@@ -15,6 +17,7 @@ Estimate NodePerturbation::estimate(Model& m, const Batch& b, const Rng& stream,
   std::vector<MatrixD> delta(static_cast<std::size_t>(net.layers()));
   for (Index l = 0; l < net.layers(); ++l) delta[std::size_t(l)] = MatrixD::Zero(b.size(), net.fan_out(l));
   std::vector<MatrixD> xi(delta.size());
+  hw::publish_rule_phase("perturb");
   for (int k = 0; k < p_.samples; ++k) {
     Rng r = sub_stream(stream, event, k_perturbation, uint32_t(k));
     for (std::size_t l = 0; l < xi.size(); ++l) {
