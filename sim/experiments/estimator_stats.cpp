@@ -36,6 +36,7 @@
 #include "learning_rules/tile_layer.h"
 #include "learning_rules/update_scheme.h"
 #include "sim/experiment.h"
+#include "sim/learning_setup.h"
 #include "sim/tasks/task.h"
 #include "sim/theory/hessian.h"
 
@@ -72,35 +73,25 @@ class EstimatorStats : public Experiment {
 
   void prepare(Config& cfg, const RunOptions& options) override {
     options_ = options;
-    task_ = task_registry().create(Scope(cfg, "task"));
-    rule_ = rules::rule_registry().create(Scope(cfg, "rule"), "backprop");
-    if (task_->uses_network()) {
-      net_ = read_params<rules::NetworkParams>(Scope(cfg, "network"));
-      if (net_.analog || cfg.has("device")) {
-        device_ = std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
-        scheme_ = std::shared_ptr<const hw::UpdateScheme>(
-            rules::scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
-        tile_ = read_params<hw::TileParams>(Scope(cfg, "tile"));
-        periphery_ = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
-      }
-    } else if (!p_.widths.empty()) {
+    setup_ = LearningSetup::read(cfg);
+    if (!setup_.task->uses_network() && !p_.widths.empty()) {
       Scope(cfg, "experiment").fail("widths", p_.widths.size(), "needs a network task");
     }
   }
 
   void run(RunFolder& out) override {
-    task_->load(options_.seed);
+    setup_.task->load(options_.seed);
     auto& m = out.metrics();
     m.set_columns({"width", "n_params", "grad_norm", "bias_norm", "bias_norm_debiased", "bias_along_grad",
                    "bias_across_grad", "variance_total", "predicted_delta_loss",
                    "predicted_variance_part", "measured_delta_loss", "measured_stderr",
                    "true_step_delta_loss"});
     std::vector<int> widths = p_.widths;
-    if (widths.empty()) widths.push_back(net_.hidden.empty() ? 0 : net_.hidden.front());
+    if (widths.empty()) widths.push_back(setup_.network.hidden.empty() ? 0 : setup_.network.hidden.front());
     std::vector<double> lx, ly;
     for (std::size_t i = 0; i < widths.size(); ++i) {
-      rules::NetworkParams np = net_;
-      if (!p_.widths.empty()) np.hidden.assign(net_.hidden.size(), widths[i]);
+      rules::NetworkParams np = setup_.network;
+      if (!p_.widths.empty()) np.hidden.assign(setup_.network.hidden.size(), widths[i]);
       const std::vector<double> row = measure(np, widths[i]);
       m.add_row(row);
       if (i == 0) {
@@ -125,23 +116,16 @@ class EstimatorStats : public Experiment {
   std::vector<double> measure(const rules::NetworkParams& np, int width) {
     const uint64_t seed = options_.seed;
     const Rng init(seed, Stream::init);
-    std::unique_ptr<rules::Model> model = task_->make_model(np, init);
+    std::unique_ptr<rules::Model> model = setup_.task->make_model(np, init);
     rules::NetworkParams dnp = np;
     dnp.analog = false;
-    std::unique_ptr<rules::Model> twin = task_->make_model(dnp, init);  // exact double loss
+    std::unique_ptr<rules::Model> twin = setup_.task->make_model(dnp, init);  // exact double loss
     rules::Network* net = model->network();
     std::vector<rules::TileLayer*> layers;
-    if (net && np.analog) {
-      for (Index l = 0; l < net->layers(); ++l) {
-        auto t = std::make_shared<rules::TileLayer>(
-            hw::Tile(tile_, periphery_, device_, net->fan_out(l), net->fan_in(l), seed, uint32_t(l)),
-            scheme_);
-        layers.push_back(t.get());
-        net->set_analog(l, t);
-      }
-    }
-    rule_->prepare(*model, init);
-    rules::Batch batch = task_->train();
+    if (net)
+      for (const auto& t : setup_.place_on_tiles(*net, np, seed)) layers.push_back(t.get());
+    setup_.rule->prepare(*model, init);
+    rules::Batch batch = setup_.task->train();
     if (p_.batch > 0 && p_.batch < batch.size()) {
       std::vector<Index> idx(static_cast<std::size_t>(p_.batch));
       for (Index i = 0; i < p_.batch; ++i) idx[std::size_t(i)] = i;
@@ -150,7 +134,7 @@ class EstimatorStats : public Experiment {
     const Rng est(seed, Stream::estimator);
     double pulses = 0;
     for (int s = 0; s < p_.warmup; ++s)
-      apply(*model, rule_->estimate(*model, batch, est, uint64_t(1) << 40 | uint64_t(s)), pulses);
+      apply(*model, setup_.rule->estimate(*model, batch, est, uint64_t(1) << 40 | uint64_t(s)), pulses);
     // The state: tiles (to fork), parameters (digital part).
     std::vector<hw::Tile> saved;
     std::vector<VectorD> saved_bias;
@@ -174,7 +158,7 @@ class EstimatorStats : public Experiment {
         net->sync_from_tiles();
       }
       const VectorD before = model->params();
-      apply(*model, rule_->estimate(*model, batch, est, uint64_t(r)), pulses);
+      apply(*model, setup_.rule->estimate(*model, batch, est, uint64_t(r)), pulses);
       dws.col(r) = model->params() - before;
       if (!dws.col(r).allFinite())
         throw NumericalError("estimator_stats: repeat " + std::to_string(r) + ": update is not finite");
@@ -214,14 +198,14 @@ class EstimatorStats : public Experiment {
   // Writes -lr ĝ as train does: digital parameters exactly, analog weights through the tile.
   void apply(rules::Model& model, const rules::Estimate& e, double& pulses) {
     rules::Network* net = model.network();
-    if (!net || !net_.analog) {
+    if (!net || !setup_.network.analog) {
       model.set_params(model.params() - p_.lr * e.estimate);
       return;
     }
     for (Index l = 0; l < net->layers(); ++l) {
       const Index off = net->offset(l), rows = net->fan_out(l), cols = net->fan_in(l);
       const MatrixD dw = -p_.lr * Eigen::Map<const MatrixD>(e.estimate.data() + off, rows, cols);
-      const bool factors = std::size_t(l) < e.d.size() && task_->l2() == 0.0;
+      const bool factors = std::size_t(l) < e.d.size() && setup_.task->l2() == 0.0;
       static const MatrixD none;
       net->tile(l)->update(dw, factors ? e.x[std::size_t(l)] : none,
                            factors ? e.d[std::size_t(l)] : none, p_.lr, pulses);
@@ -233,13 +217,7 @@ class EstimatorStats : public Experiment {
 
   EstimatorStatsParams p_;
   RunOptions options_;
-  std::unique_ptr<Task> task_;
-  std::unique_ptr<rules::LearningRule> rule_;
-  rules::NetworkParams net_;
-  std::shared_ptr<const hw::DeviceModel> device_;
-  std::shared_ptr<const hw::UpdateScheme> scheme_;
-  hw::TileParams tile_;
-  hw::PeripheryParams periphery_;
+  LearningSetup setup_;
 };
 
 }  // namespace

@@ -33,6 +33,7 @@
 #include "learning_rules/tile_layer.h"
 #include "learning_rules/update_scheme.h"
 #include "sim/experiment.h"
+#include "sim/learning_setup.h"
 #include "sim/tasks/task.h"
 
 namespace xb::sim {
@@ -85,46 +86,30 @@ class Train : public Experiment {
 
   void prepare(Config& cfg, const RunOptions& options) override {
     options_ = options;
-    task_ = task_registry().create(Scope(cfg, "task"));
-    rule_ = rules::rule_registry().create(Scope(cfg, "rule"), "backprop");
-    if (task_->uses_network()) {
-      net_ = read_params<rules::NetworkParams>(Scope(cfg, "network"));
-      // The hardware sections are read whenever given (so that `--set network.analog=false`
-      // on an analog config compares the same study digitally), and required when analog.
-      if (net_.analog || cfg.has("device")) {
-        device_ = std::shared_ptr<const hw::DeviceModel>(
-            hw::device_registry().create(Scope(cfg, "device")));
-        scheme_ = std::shared_ptr<const hw::UpdateScheme>(
-            rules::scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
-        tile_ = read_params<hw::TileParams>(Scope(cfg, "tile"));
-        periphery_ = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
-      }
-    } else if (p_.epochs > 0 && p_.steps == 0) {
+    setup_ = LearningSetup::read(cfg);
+    if (!setup_.task->uses_network() && p_.epochs > 0 && p_.steps == 0) {
       Scope(cfg, "experiment").fail("epochs", p_.epochs, "this task has no data: give steps");
     }
   }
 
   void run(RunFolder& out) override {
     const uint64_t seed = options_.seed;
-    task_->load(seed);
+    setup_.task->load(seed);
     const Rng init(seed, Stream::init);
-    model_ = task_->make_model(net_, init);
+    model_ = setup_.task->make_model(setup_.network, init);
     rules::Network* net = model_->network();
-    if (net && net_.analog) {
-      for (Index l = 0; l < net->layers(); ++l) {
-        auto layer = std::make_shared<rules::TileLayer>(
-            hw::Tile(tile_, periphery_, device_, net->fan_out(l), net->fan_in(l), seed,
-                     uint32_t(l)),
-            scheme_);
+    if (net) {
+      int l = 0;
+      for (const auto& layer : setup_.place_on_tiles(*net, setup_.network, seed)) {
         // Pulse/energy ledger and, in timed mode, the tile's SystemC process (hw_models/sc/).
         if (hw::RunInstrument* ins = hw::current_instrument())
           layer->tile().set_timing_hook(ins->attach(layer->tile(), "layer" + std::to_string(l)));
-        net->set_analog(l, layer);
+        ++l;
       }
     }
-    rule_->prepare(*model_, init);
+    setup_.rule->prepare(*model_, init);
 
-    const rules::Batch& train = task_->train();
+    const rules::Batch& train = setup_.task->train();
     const Index n = train.size();
     const Index bs = (p_.batch == 0 || p_.batch > n) ? std::max<Index>(n, 1) : p_.batch;
     const Index per_epoch = n > 0 ? (n + bs - 1) / bs : 1;
@@ -161,7 +146,7 @@ class Train : public Experiment {
         }
         const double lr = lr_at(step, total);
         hw::publish_rule_phase("estimate");
-        rules::Estimate e = rule_->estimate(*model_, batch, est, uint64_t(step));
+        rules::Estimate e = setup_.rule->estimate(*model_, batch, est, uint64_t(step));
         if (!finite(e.gradient)) fail(step, "true gradient");
         if (!finite(e.estimate)) fail(step, "rule estimate");
         const VectorD before = model_->params();
@@ -187,7 +172,7 @@ class Train : public Experiment {
     auto& s = out.summary();
     s["final_train_loss"] = last_train_loss_;
     s["final_test_loss"] = last_test_loss_;
-    if (task_->classification()) {
+    if (setup_.task->classification()) {
       s["train_accuracy"] = last_train_acc_;
       s["test_accuracy"] = last_test_acc_;
     }
@@ -243,7 +228,7 @@ class Train : public Experiment {
   // Writes -lr ĝ: digital parameters exactly, analog weights through their tile.
   void apply(const rules::Estimate& e, double lr, double& pulses) {
     rules::Network* net = model_->network();
-    if (!net || !net_.analog) {
+    if (!net || !setup_.network.analog) {
       model_->set_params(model_->params() - lr * e.estimate);
       return;
     }
@@ -251,7 +236,7 @@ class Train : public Experiment {
       const Index off = net->offset(l), rows = net->fan_out(l), cols = net->fan_in(l);
       const MatrixD dw = -lr * Eigen::Map<const MatrixD>(e.estimate.data() + off, rows, cols);
       // Rank-one factors only when they describe the whole estimate (no L2 term).
-      const bool factors = std::size_t(l) < e.d.size() && task_->l2() == 0.0;
+      const bool factors = std::size_t(l) < e.d.size() && setup_.task->l2() == 0.0;
       static const MatrixD none;
       net->tile(l)->update(dw, factors ? e.x[std::size_t(l)] : none,
                            factors ? e.d[std::size_t(l)] : none, lr, pulses);
@@ -265,14 +250,14 @@ class Train : public Experiment {
               const Window& w, double pulses) {
     hw::publish_rule_phase("eval");
     rules::Network* net = model_->network();
-    const rules::Batch& test = task_->test();
+    const rules::Batch& test = setup_.task->test();
     last_train_loss_ = net ? net->data_loss(eval_train_) + net->l2_term()
                            : model_->loss(eval_train_);
     last_test_loss_ = net ? (test.size() ? net->data_loss(test) : last_train_loss_)
                           : last_train_loss_;
     if (!std::isfinite(last_train_loss_)) fail(step, "train loss");
     if (hw::RunInstrument* ins = hw::current_instrument()) ins->loss(last_train_loss_);
-    const bool cls = task_->classification() && net;
+    const bool cls = setup_.task->classification() && net;
     std::string tra, tea;
     if (cls) {
       last_train_acc_ = net->accuracy(eval_train_);
@@ -292,13 +277,7 @@ class Train : public Experiment {
 
   TrainParams p_;
   RunOptions options_;
-  std::unique_ptr<Task> task_;
-  std::unique_ptr<rules::LearningRule> rule_;
-  rules::NetworkParams net_;
-  std::shared_ptr<const hw::DeviceModel> device_;
-  std::shared_ptr<const hw::UpdateScheme> scheme_;
-  hw::TileParams tile_;
-  hw::PeripheryParams periphery_;
+  LearningSetup setup_;
   std::unique_ptr<rules::Model> model_;
   rules::Batch eval_train_;
   double last_train_loss_ = 0, last_test_loss_ = 0, last_train_acc_ = 0, last_test_acc_ = 0;

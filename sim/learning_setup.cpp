@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+#include "sim/learning_setup.h"
+
+#include "learning_rules/update_scheme.h"
+
+namespace xb::sim {
+
+LearningSetup LearningSetup::read(Config& cfg) {
+  LearningSetup s;
+  s.task = task_registry().create(Scope(cfg, "task"));
+  s.rule = rules::rule_registry().create(Scope(cfg, "rule"), "backprop");
+  if (!s.task->uses_network()) return s;
+  s.network = read_params<rules::NetworkParams>(Scope(cfg, "network"));
+  if (s.network.analog || cfg.has("device")) {
+    s.device = std::shared_ptr<const hw::DeviceModel>(
+        hw::device_registry().create(Scope(cfg, "device")));
+    s.scheme = std::shared_ptr<const hw::UpdateScheme>(
+        rules::scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
+    s.tile = read_params<hw::TileParams>(Scope(cfg, "tile"));
+    s.periphery = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
+  }
+  return s;
+}
+
+std::vector<std::shared_ptr<rules::TileLayer>> LearningSetup::place_on_tiles(
+    rules::Network& net, const rules::NetworkParams& np, uint64_t seed) const {
+  std::vector<std::shared_ptr<rules::TileLayer>> layers;
+  if (!np.analog) return layers;
+  for (Index l = 0; l < net.layers(); ++l) {
+    auto layer = std::make_shared<rules::TileLayer>(
+        hw::Tile(tile, periphery, device, net.fan_out(l), net.fan_in(l), seed, uint32_t(l)),
+        scheme);
+    net.set_analog(l, layer);
+    layers.push_back(layer);
+  }
+  return layers;
+}
+
+}  // namespace xb::sim
