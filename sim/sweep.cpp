@@ -118,7 +118,10 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source,
       if (!it->second.IsSequence() || it->second.size() == 0)
         fail(source, key, flow_yaml(it->second), "must be a non-empty list of values");
       std::vector<std::string> values;
-      for (const auto& v : it->second) values.push_back(flow_yaml(v));
+      // A copy: `it->second` lives in a temporary proxy that a range-for would outlive
+      // (ASan stack-use-after-scope, found by fuzz_sweep).
+      const YAML::Node list = it->second;
+      for (const auto& v : list) values.push_back(flow_yaml(v));
       s.axis_keys.push_back(k);
       s.axis_values.push_back(values);
     }

@@ -42,7 +42,6 @@ struct DeviceState {
   Eigen::Array<uint8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> stuck;  // 1 = faulty
   Array stuck_value;   // weight a stuck device reads as
   double age_s = 0.0;  // seconds since programming, for drift
-  uint64_t pulses_up = 0, pulses_down = 0;
 
   Index rows() const { return w.rows(); }
   Index cols() const { return w.cols(); }
