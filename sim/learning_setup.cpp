@@ -11,6 +11,16 @@ LearningSetup LearningSetup::read(Config& cfg) {
   s.rule = rules::rule_registry().create(Scope(cfg, "rule"), "backprop");
   if (!s.task->uses_network()) return s;
   s.network = read_params<rules::NetworkParams>(Scope(cfg, "network"));
+  // Refused before allocating: at most 2^28 weights (2 GiB of doubles) in all layers.
+  double weights = 0, fan_in = double(s.task->inputs());
+  for (int h : s.network.hidden) {
+    weights += fan_in * h;
+    fan_in = h;
+  }
+  weights += fan_in * double(s.task->outputs());
+  if (weights > double(1 << 28))
+    Scope(cfg, "network").fail("hidden", Scope::fmt(weights) + " weights",
+                               "the network would hold more than 2^28 weights");
   if (s.network.analog || cfg.has("device")) {
     s.device = std::shared_ptr<const hw::DeviceModel>(
         hw::device_registry().create(Scope(cfg, "device")));

@@ -38,6 +38,12 @@ struct StudentTeacherParams {
     s.require_in("samples", samples, 1, 1 << 24);
     s.require_in("test_samples", test_samples, 0, 1 << 24);
     s.require_ge("label_noise", label_noise, 0.0);
+    // Refused before allocating: the data set is (samples + test_samples) x (inputs + outputs)
+    // doubles, at most 2^28 (2 GiB).
+    const double cells = (double(samples) + test_samples) * (double(inputs) + outputs);
+    s.require(cells <= double(1 << 28), "samples", samples,
+              "the data set would hold " + Scope::fmt(cells) +
+                  " numbers ((samples + test_samples) x (inputs + outputs)); at most 2^28");
   }
 };
 

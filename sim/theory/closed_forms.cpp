@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sim/theory/closed_forms.h"
 
+#include <algorithm>
 #include <Eigen/Eigenvalues>
 #include <Eigen/LU>
 #include <boost/math/distributions/chi_squared.hpp>
@@ -165,6 +166,27 @@ double l21_escape_continuous(double lr, const MatrixD& k, const MatrixD& c, doub
   const VectorD e = (-2 * lr * t * es.eigenvalues().array()).exp().matrix();
   const MatrixD ex = es.eigenvectors() * e.asDiagonal() * es.eigenvectors().transpose();
   return lr / 4 * ((MatrixD::Identity(k.rows(), k.rows()) - ex) * c).trace();
+}
+
+double z22_highdim_stability_sum(const VectorD& a_eigs, double lr, double s) {
+  double sum = 0;
+  for (Index i = 0; i < a_eigs.size(); ++i) {
+    const double a = a_eigs[i];
+    if (a <= 0) continue;  // null directions of Â (α < 1) carry no noise and no drift
+    const double den = 2 / (lr * a) - 1 + 1 / s;
+    if (den <= 0) return std::numeric_limits<double>::infinity();  // Ĝ not positive
+    sum += 1 / den;
+  }
+  return sum;
+}
+
+double z22_highdim_fluctuation(const VectorD& a_eigs, double lr, double s, double sigma2,
+                               double alpha) {
+  const double sum = z22_highdim_stability_sum(a_eigs, lr, s);
+  if (!(sum < s)) return std::numeric_limits<double>::infinity();
+  // λT equals the stability sum, so κ̂ = (sum/λ) / (1 - sum/S).
+  const double kappa = sum / lr / (1 - sum / s);
+  return std::max(0.0, lr * sigma2 / s * (1 - 1 / alpha) * kappa);
 }
 
 MatrixD l21_dnm_sigma(double lr, const MatrixD& k, double mu, const MatrixD& c) {

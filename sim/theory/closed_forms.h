@@ -42,6 +42,14 @@ double mandt_optimal_lr(const VectorD& k_eigs, double n, double s);
 double l21_escape_discrete(double lr, const MatrixD& k, const MatrixD& c, int t);
 double l21_escape_continuous(double lr, const MatrixD& k, const MatrixD& c, double t);
 
+// [Z22] Prop. 4 / Thm 6 (P31), high-dimensional regression with label noise σ², α = N/D:
+// stability sum Σ_i 1/(2/(λ a_i) - 1 + 1/S) over the non-zero eigenvalues a_i of Â
+// (= λ Tr[Ĝ^{-1} Â], Ĝ = 2I - λ(1 - 1/S)Â); a stationary Σ exists iff it is < S.
+double z22_highdim_stability_sum(const VectorD& a_eigs, double lr, double s);
+// Tr[ÂΣ] = max{0, λσ²/S (1 - 1/α) κ̂}, κ̂ = T/(1 - λT/S), T = Tr[Ĝ^{-1}Â]; +inf when unstable.
+double z22_highdim_fluctuation(const VectorD& a_eigs, double lr, double s, double sigma2,
+                               double alpha);
+
 // [L21] Thm 12 (P50): damped Newton Λ = λK^{-1}:
 // Σ = (1+μ)/(1-μ) λ/(2(1+μ) - λ) K^{-1} C K^{-1}.
 MatrixD l21_dnm_sigma(double lr, const MatrixD& k, double mu, const MatrixD& c);
