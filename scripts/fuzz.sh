@@ -20,7 +20,7 @@ cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${targets[@]}"
 status=0
 for t in $TARGETS; do
   scratch=$(mktemp -d)
-  case $t in config) runs=12000 ;; idx) runs=60000 ;; *) runs=3000 ;; esac
+  case $t in config) runs=36000 ;; idx) runs=60000 ;; *) runs=8000 ;; esac
   if [ -n "$SECONDS_EACH" ]; then budget=(-max_total_time="$SECONDS_EACH"); else budget=(-runs="$runs" -seed=1); fi
   echo "fuzz_$t: ${budget[*]} over tests/fuzz/corpus/$t"
   # -rss_limit_mb/-malloc_limit_mb: an input that makes the program allocate more than 2 GB is a

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <functional>
@@ -18,6 +19,7 @@
 #include "hw_models/crossbar/tile.h"
 #include "hw_models/devices/device_model.h"
 #include "learning_rules/update_scheme.h"
+#include "sim/run_folder.h"
 #include "sim/timed_bench.h"
 
 namespace xb::sim {
@@ -219,6 +221,13 @@ Row measure(int n, int threads, const std::shared_ptr<const hw::DeviceModel>& de
 }  // namespace
 
 int command_bench(const BenchArgs& args) {
+  // Refuse an unwritable --json before minutes of measuring, not after.
+  if (!args.json.empty()) {
+    const std::string probe = args.json + ".probe";
+    if (!std::ofstream(probe))
+      throw ConfigError("bench --json " + args.json + ": cannot write the file");
+    std::remove(probe.c_str());
+  }
   std::string dev_name;
   const auto dev = bench_device(dev_name);
   Config icfg = Config::from_string("device: {type: ideal}", "bench");
@@ -281,11 +290,7 @@ int command_bench(const BenchArgs& args) {
             << "\nupdate_ratio_vs_rng_floor " << j["update_ratio_vs_rng_floor"].get<double>()
             << "\ntimed_vs_functional_ratio " << j["timed_vs_functional_ratio"].get<double>()
             << "\n";
-  if (!args.json.empty()) {
-    std::ofstream out(args.json);
-    if (!out) throw ConfigError("bench --json " + args.json + ": cannot write the file");
-    out << j.dump(2) << "\n";
-  }
+  if (!args.json.empty()) write_file_atomic(args.json, j.dump(2) + "\n");
   return 0;
 }
 

@@ -467,9 +467,12 @@ int command_sweep(const SweepArgs& args) {
   }
   const int root_code = mpi.broadcast(code);
   if (mpi.max_over_ranks(code)) {
-    if (root && code) throw ConfigError(msg);
+    // Every rank reports before any exits: mpirun aborts the whole job as soon as one rank
+    // exits non-zero, which could kill rank 0 before its message is out.
+    if (root && code) std::cerr << "error: " << msg << std::endl;
     if (!root && code && !root_code)
-      std::cerr << "error (rank " << mpi.rank() << "): " << msg << "\n";
+      std::cerr << "error (rank " << mpi.rank() << "): " << msg << std::endl;
+    mpi.barrier();
     return 2;
   }
 

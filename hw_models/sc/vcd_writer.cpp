@@ -47,7 +47,8 @@ struct Node {
 
 VcdWriter::VcdWriter(std::string path, std::string unit, uint64_t start, uint64_t stop)
     : path_(std::move(path)), unit_(std::move(unit)), start_(start), stop_(stop) {
-  out_.open(path_);
+  // Written under a temporary name and renamed when closed, so a trace.vcd is always complete.
+  out_.open(path_ + ".part");
   if (!out_) throw std::runtime_error("cannot write trace " + path_);
 }
 
@@ -162,6 +163,8 @@ void VcdWriter::close() {
   if (!header_) write_header();
   closed_ = true;
   out_.close();
+  if (std::rename((path_ + ".part").c_str(), path_.c_str()) != 0)
+    throw std::runtime_error("cannot write trace " + path_);
 }
 
 }  // namespace xb::sc
