@@ -29,10 +29,6 @@
 #include "hw_models/sc/instrument.h"
 #include "hw_models/sc/vcd_writer.h"
 
-// libsystemc references sc_main; xbarsim and the tests bring their own main(). Weak, so a test
-// binary may still define its own sc_main.
-__attribute__((weak)) int sc_main(int, char**) { return 0; }
-
 namespace xb::sc {
 
 namespace {
