@@ -21,11 +21,16 @@ for n in $names; do
     echo "| rule | device | bias_norm (debiased) | bias_along_grad | variance_total | predicted ΔL | measured ΔL (± s.e.) |"
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     for dev in ideal gokmen_vlasov reram_sb; do
-      for rule in backprop feedback_alignment direct_feedback_alignment node_perturbation weight_perturbation equilibrium_propagation; do
+      for rule in ${XB_TABLE_RULES:-backprop synthetic feedback_alignment direct_feedback_alignment node_perturbation weight_perturbation equilibrium_propagation minibatch_sgd}; do
+        case $rule in  # rules whose defaults estimate the exact gradient get a setting that does not
+          synthetic) extra="--set rule.b_ratio=0.2 --set rule.sigma_ratio=0.5" ;;
+          minibatch_sgd) extra="--set rule.size=8" ;;
+          *) extra="" ;;
+        esac
         d=$out/table/${rule}_$dev
         if [ "$dev" = ideal ]; then set -- ; else set -- --set "device={preset: $dev}"; fi
         "$xb" run "$here/theory/estimator_stats.yaml" --out "$d" --force --quiet \
-          --set rule.type=$rule "$@" >/dev/null
+          --set rule.type=$rule $extra "$@" >/dev/null
         python3 - "$d/summary.json" "$rule" "$dev" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
