@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Remaining EXACT/STAT checks of the structured-noise theory (science.md P47 by simulation, P48,
-// P31, P52). All Monte-Carlo runs use fixed seeds; each tolerance is justified next to it.
+// P31, P52, P53). All Monte-Carlo runs use fixed seeds; each tolerance is justified next to it.
 #include <gtest/gtest.h>
 
 #include <Eigen/Cholesky>
@@ -290,6 +290,60 @@ TEST(C21Simulation, ForwardPassNoiseTails) {
     if (i < 2) {
       EXPECT_NEAR(sm, (i + 1) / 2.0, 0.15) << "multiplicative, layer " << i;
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// P53: gradient noise of the implicit effect, ∂E_L/∂W_i = g_i(ε) − E_ε g_i(ε) (the clean-loss
+// gradient cancels in eq. 3.2), on a 1-neuron ReLU net with L = 2 weights, x = 0.5, target 0,
+// unit weights, σ = 2, noise on the input and the hidden layer (not the output):
+// a_0 = x̃, h_1 = W_1 a_0, a_1 = ReLU(h_1) with noise, ŷ = W_2 a_1, loss ŷ²/2. Closed-form
+// backprop: g_2 = ŷ a_1, g_1 = ŷ W_2 (∂a_1/∂h_1) a_0 with ∂a_1/∂h_1 = 1[h_1 > 0] (additive) or
+// (1 + σε_1)1[h_1 > 0] (multiplicative). E_ε g is the sample mean (2·10⁶ samples).
+// Slopes of log ‖·‖_m vs log m, m = 2..12, as P52.
+// Additive: g is a product of two sub-Gaussian factors, slope ≈ 1 (Thm 3.1). Measured 1.059 /
+// 1.072 (W_1 / W_2); seeds 54..57 gave 1.04..1.20, so ±0.2 holds but with little margin.
+// Multiplicative: with unit weights g_1 = g_2 = ReLU(x̃)²(1 + σε_1)² exactly, a product of two
+// squared Gaussians, asymptotic slope 2 = L for BOTH weights, so the i-dependence (L+i)/2
+// (1.5 for W_1, 2.0 for W_2) does not appear in this net; W_1 sits above the (L+i)/2 rate
+// because each noise factor enters the gradient squared (through ŷ and through the chain).
+// The finite-m slope sits below 2 and its sampling error is large (the 12th moment of a
+// product of four Gaussian factors): seed 53 gives 1.717, seeds 54..57 gave 1.59..2.04.
+// ±0.2 around (L+i)/2 therefore cannot be asserted honestly; asserted instead: the
+// multiplicative slope lies in [(L+1)/2 − 0.2, L + 0.2] = [1.3, 2.2] (covers the seed spread)
+// and exceeds the additive slope by > 0.3 (heavier tails than additive; seed minimum gap 0.39).
+void p53_gradients(bool multiplicative, Index n, ArrayD& g1, ArrayD& g2) {
+  const double x = 0.5, sigma = 2.0;
+  Rng rng(53, Stream::estimator);
+  const ArrayD e0 = normals(rng, n), e1 = normals(rng, n);
+  const ArrayD a0 = multiplicative ? ArrayD(x * (1.0 + sigma * e0)) : ArrayD(x + sigma * e0);
+  const ArrayD h1 = a0;  // W_1 = 1
+  const ArrayD gate = (h1 > 0.0).cast<double>();
+  const ArrayD a1 =
+      multiplicative ? ArrayD(h1.max(0.0) * (1.0 + sigma * e1)) : ArrayD(h1.max(0.0) + sigma * e1);
+  const ArrayD y = a1;  // W_2 = 1
+  const ArrayD da1 = multiplicative ? ArrayD(gate * (1.0 + sigma * e1)) : gate;
+  g2 = y * a1;
+  g1 = y * da1 * a0;
+  g2 -= g2.mean();
+  g1 -= g1.mean();
+}
+
+TEST(C21Simulation, ImplicitEffectGradientNoiseTails) {
+  const Index n = 2000000;
+  ArrayD g1, g2;
+  p53_gradients(false, n, g1, g2);
+  const double a1 = moment_slope(g1), a2 = moment_slope(g2);
+  p53_gradients(true, n, g1, g2);
+  const double m1 = moment_slope(g1), m2 = moment_slope(g2);
+  std::printf("P53 additive slope W_1 %.3f, W_2 %.3f (1); multiplicative %.3f (1.5), %.3f (2.0)\n",
+              a1, a2, m1, m2);
+  EXPECT_NEAR(a1, 1.0, 0.2);
+  EXPECT_NEAR(a2, 1.0, 0.2);
+  for (const double m : {m1, m2}) {
+    EXPECT_GE(m, 1.3);
+    EXPECT_LE(m, 2.2);
+    EXPECT_GT(m, std::max(a1, a2) + 0.3);
   }
 }
 
