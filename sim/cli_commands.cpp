@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "sim/cli_commands.h"
 
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +15,8 @@
 #include "sim/version.h"
 
 namespace fs = std::filesystem;
+
+extern char** environ;
 
 namespace xb::sim {
 
@@ -114,11 +119,17 @@ int command_plot(const std::string& dir) {
   const std::string script = script_env ? script_env : XB_SOURCE_DIR "/sim/plot.py";
   // Debian's interpreter first: it is the one python3-matplotlib installs into.
   const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  const std::string cmd = python + " '" + script + "' '" + dir + "'";
-  const int rc = std::system(cmd.c_str());
-  if (rc != 0)
+  // Run without a shell, so a folder name with quotes or spaces reaches the script intact.
+  std::vector<char*> argv = {const_cast<char*>(python.c_str()), const_cast<char*>(script.c_str()),
+                             const_cast<char*>(dir.c_str()), nullptr};
+  pid_t pid = 0;
+  int status = 0;
+  const bool ok = posix_spawnp(&pid, python.c_str(), nullptr, nullptr, argv.data(), environ) == 0 &&
+                  waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+                  WEXITSTATUS(status) == 0;
+  if (!ok)
     throw ConfigError("plot " + dir +
-                      ": the plotting script failed (needs python3-matplotlib: apt-get install "
+                      ": the plotting script failed (its message is above; figures need "
                       "python3-matplotlib)");
   return 0;
 }
