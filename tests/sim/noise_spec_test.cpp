@@ -14,6 +14,7 @@
 
 #include "hw_models/core/rng.h"
 #include "sim/theory/closed_forms.h"
+#include "sim/theory/gni_moments.h"
 
 namespace xb::sim::theory {
 namespace {
@@ -295,55 +296,144 @@ TEST(C21Simulation, ForwardPassNoiseTails) {
 
 // ---------------------------------------------------------------------------------------------
 // P53: gradient noise of the implicit effect, ∂E_L/∂W_i = g_i(ε) − E_ε g_i(ε) (the clean-loss
-// gradient cancels in eq. 3.2), on a 1-neuron ReLU net with L = 2 weights, x = 0.5, target 0,
-// unit weights, σ = 2, noise on the input and the hidden layer (not the output):
-// a_0 = x̃, h_1 = W_1 a_0, a_1 = ReLU(h_1) with noise, ŷ = W_2 a_1, loss ŷ²/2. Closed-form
-// backprop: g_2 = ŷ a_1, g_1 = ŷ W_2 (∂a_1/∂h_1) a_0 with ∂a_1/∂h_1 = 1[h_1 > 0] (additive) or
-// (1 + σε_1)1[h_1 > 0] (multiplicative). E_ε g is the sample mean (2·10⁶ samples).
-// Slopes of log ‖·‖_m vs log m, m = 2..12, as P52.
-// Additive: g is a product of two sub-Gaussian factors, slope ≈ 1 (Thm 3.1). Measured 1.059 /
-// 1.072 (W_1 / W_2); seeds 54..57 gave 1.04..1.20, so ±0.2 holds but with little margin.
-// Multiplicative: with unit weights g_1 = g_2 = ReLU(x̃)²(1 + σε_1)² exactly, a product of two
-// squared Gaussians, asymptotic slope 2 = L for BOTH weights, so the i-dependence (L+i)/2
-// (1.5 for W_1, 2.0 for W_2) does not appear in this net; W_1 sits above the (L+i)/2 rate
-// because each noise factor enters the gradient squared (through ŷ and through the chain).
-// The finite-m slope sits below 2 and its sampling error is large (the 12th moment of a
-// product of four Gaussian factors): seed 53 gives 1.717, seeds 54..57 gave 1.59..2.04.
-// ±0.2 around (L+i)/2 therefore cannot be asserted honestly; asserted instead: the
-// multiplicative slope lies in [(L+1)/2 − 0.2, L + 0.2] = [1.3, 2.2] (covers the seed spread)
-// and exceeds the additive slope by > 0.3 (heavier tails than additive; seed minimum gap 0.39).
-void p53_gradients(bool multiplicative, Index n, ArrayD& g1, ArrayD& g2) {
+// gradient cancels in eq. 3.2), on a 1-neuron bias-free ReLU chain, x = 0.5, target 0, σ = 2,
+// noise on the input and every hidden activation (not the output), loss ŷ²/2. Slopes of
+// log ‖·‖_m vs log m, m = 2..12, as P52. Gradients by the chain rule, layer by layer.
+struct ChainGradients {
+  std::vector<ArrayD> g;  // g[i-1] = ∂loss/∂W_i, one entry per noise sample
+};
+
+ChainGradients p53_chain(bool multiplicative, const std::vector<double>& w, Index n,
+                         uint64_t seed) {
   const double x = 0.5, sigma = 2.0;
-  Rng rng(53, Stream::estimator);
-  const ArrayD e0 = normals(rng, n), e1 = normals(rng, n);
-  const ArrayD a0 = multiplicative ? ArrayD(x * (1.0 + sigma * e0)) : ArrayD(x + sigma * e0);
-  const ArrayD h1 = a0;  // W_1 = 1
-  const ArrayD gate = (h1 > 0.0).cast<double>();
-  const ArrayD a1 =
-      multiplicative ? ArrayD(h1.max(0.0) * (1.0 + sigma * e1)) : ArrayD(h1.max(0.0) + sigma * e1);
-  const ArrayD y = a1;  // W_2 = 1
-  const ArrayD da1 = multiplicative ? ArrayD(gate * (1.0 + sigma * e1)) : gate;
-  g2 = y * a1;
-  g1 = y * da1 * a0;
-  g2 -= g2.mean();
-  g1 -= g1.mean();
+  const int L = int(w.size());
+  Rng rng(seed, Stream::estimator);
+  // Injected factor: a ∘ u with u = 1 + σε (multiplicative) or a + σε (additive).
+  std::vector<ArrayD> act, jac;  // a_0 .. a_{L-1}; ∂a_k/∂h_k for k = 1..L-1
+  ArrayD e = normals(rng, n);
+  act.push_back(multiplicative ? ArrayD(x * (1.0 + sigma * e)) : ArrayD(x + sigma * e));
+  for (int k = 1; k < L; ++k) {
+    const ArrayD h = w[std::size_t(k) - 1] * act.back();
+    const ArrayD gate = (h > 0.0).cast<double>();
+    e = normals(rng, n);
+    const ArrayD u = 1.0 + sigma * e;
+    act.push_back(multiplicative ? ArrayD(h.max(0.0) * u) : ArrayD(h.max(0.0) + sigma * e));
+    jac.push_back(multiplicative ? ArrayD(gate * u) : gate);
+  }
+  const double w_out = w[std::size_t(L) - 1];
+  const ArrayD y = w_out * act.back();
+  ChainGradients out;
+  out.g.resize(std::size_t(L));
+  ArrayD delta = y * w_out;  // ∂loss/∂a_{L-1}
+  out.g[std::size_t(L) - 1] = y * act.back();
+  for (int k = L - 1; k >= 1; --k) {
+    const ArrayD dh = delta * jac[std::size_t(k) - 1];
+    out.g[std::size_t(k) - 1] = dh * act[std::size_t(k) - 1];
+    delta = dh * w[std::size_t(k) - 1];
+  }
+  for (auto& g : out.g) g -= g.mean();
+  return out;
 }
 
-TEST(C21Simulation, ImplicitEffectGradientNoiseTails) {
-  const Index n = 2000000;
-  ArrayD g1, g2;
-  p53_gradients(false, n, g1, g2);
-  const double a1 = moment_slope(g1), a2 = moment_slope(g2);
-  p53_gradients(true, n, g1, g2);
-  const double m1 = moment_slope(g1), m2 = moment_slope(g2);
-  std::printf("P53 additive slope W_1 %.3f, W_2 %.3f (1); multiplicative %.3f (1.5), %.3f (2.0)\n",
-              a1, a2, m1, m2);
+double even_moment_slope(const std::vector<double>& log_norms) {  // m = 2, 4, ..., 12
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  const double n = double(log_norms.size());
+  for (size_t i = 0; i < log_norms.size(); ++i) {
+    const double lx = std::log(2.0 * double(i + 1));
+    sx += lx, sy += log_norms[i], sxx += lx * lx, sxy += lx * log_norms[i];
+  }
+  return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
+// gni_moments against direct quadrature: E[g^k] for L = 2 (weights 0.8, 1.5) is
+// c^k E[u^{2k} 1(u>0)] E[u^{2k}], u ~ N(1, σ²); both factors by the midpoint rule on
+// [-1/σ, 14] in ε (10⁶ cells; the integrand beyond ε = 14 is < 1e-35 of the total).
+TEST(GniMoments, RawMomentsMatchQuadrature) {
+  GniChain net;
+  net.weights = {0.8, 1.5};
+  const double s = net.sigma, c = 1.5 * std::pow(net.x * 0.8, 2);  // c_2 = W_2 (x W_1)²
+  for (int k : {1, 2, 3, 5}) {
+    const int cells = 1000000;
+    double full = 0, trunc = 0;
+    const double lo = -14.0, hi = 14.0, dz = (hi - lo) / cells;
+    for (int j = 0; j < cells; ++j) {
+      const double z = lo + (j + 0.5) * dz, u = 1 + s * z;
+      const double term = std::pow(u, 2 * k) * std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI) * dz;
+      full += term;
+      if (u > 0) trunc += term;
+    }
+    const double expected = k * std::log(c) + std::log(full) + std::log(trunc);
+    EXPECT_NEAR(gni_log_raw_moment(net, 2, k), expected, 1e-6) << "k " << k;
+    // Layer 1 differs by the constant factor (W_2 / W_1)^k.
+    EXPECT_NEAR(gni_log_raw_moment(net, 1, k) - gni_log_raw_moment(net, 2, k),
+                k * std::log(1.5 / 0.8), 1e-12);
+  }
+  // Centred second moment = Var(g) = E g² − (E g)².
+  const double m1 = std::exp(gni_log_raw_moment(net, 2, 1)),
+               m2 = std::exp(gni_log_raw_moment(net, 2, 2));
+  EXPECT_NEAR(gni_centered_norm(net, 2, 2), std::sqrt(m2 - m1 * m1), 1e-9 * std::sqrt(m2));
+}
+
+// Additive: g is a product of two sub-Gaussian factors, slope ≈ 1 (Thm 3.1). Unit weights,
+// L = 2: measured 1.059 / 1.072 (W_1 / W_2); seeds 54..57 gave 1.04..1.20.
+TEST(C21Simulation, ImplicitEffectGradientNoiseTailsAdditive) {
+  const ChainGradients c = p53_chain(false, {1.0, 1.0}, 2000000, 53);
+  const double a1 = moment_slope(c.g[0]), a2 = moment_slope(c.g[1]);
+  std::printf("P53 additive slope W_1 %.3f, W_2 %.3f (1)\n", a1, a2);
   EXPECT_NEAR(a1, 1.0, 0.2);
   EXPECT_NEAR(a2, 1.0, 0.2);
-  for (const double m : {m1, m2}) {
-    EXPECT_GE(m, 1.3);
-    EXPECT_LE(m, 2.2);
-    EXPECT_GT(m, std::max(a1, a2) + 0.3);
+}
+
+// Multiplicative: the simulated gradients are checked against the exact moments of
+// sim/theory/gni_moments (truncated-normal moment recursions, an independent computation).
+// 1. Homogeneity: with positive weights W_i g_i = W_L g_L sample by sample (to rounding).
+// 2. ‖g_i − E g_i‖_2 and ‖·‖_4 from 2·10⁶ samples against the exact values. Relative standard
+//    errors: ‖·‖_2 needs E g⁴/(E g²)², which for L squared factors u² is ≈ (E u⁸/(E u⁴)²)^L
+//    ≈ 12^L, giving 0.4 % (L = 2) and 1.5 % (L = 3); asserted within 3 % / 6 %. ‖·‖_4 is a
+//    quarter of the error of E g⁴, whose relative SE is ≈ sqrt(190^L / n): 3 % (L = 2),
+//    40 % (L = 3, so 10 % on the norm); asserted within 10 % / 30 %.
+// 3. The spec's statistic, the slope over m = 2..12 (even m, where the exact centred moment is
+//    a finite binomial sum): for L = 2 simulation within 0.35 of exact (seed 53: 1.718 vs
+//    1.833; the 12th sample moment of a product of four Gaussian factors is dominated by rare
+//    samples, seeds 54..57 spread ±0.25). For L = 3 (six factors) 2·10⁶ samples cannot see the
+//    12th moment (the sample slope is 2.03 against the exact 2.73, biased low as sample moments
+//    of very heavy tails are), so it is reported, not asserted; the exact value carries the
+//    check there.
+// 4. The exact exponent at m = 1000 is L for every layer, so the (L+i)/2 of [C21] Thm 3.1 does
+//    not hold for i < L in the very net Remark 3.1 calls tight (science.md §6 correction, README).
+TEST(C21Simulation, ImplicitEffectGradientNoiseTailsMultiplicative) {
+  for (const std::vector<double>& w :
+       {std::vector<double>{0.8, 1.5}, std::vector<double>{0.8, 1.2, 1.5}}) {
+    const int L = int(w.size());
+    const ChainGradients c = p53_chain(true, w, 2000000, 53);
+    GniChain net;
+    net.weights = w;
+    for (int i = 1; i <= L; ++i) {
+      const ArrayD& g = c.g[std::size_t(i) - 1];
+      const ArrayD scaled = g * w[std::size_t(i) - 1] / w[std::size_t(L) - 1];
+      EXPECT_LT((scaled - c.g[std::size_t(L) - 1]).abs().maxCoeff(),
+                1e-12 * c.g[std::size_t(L) - 1].abs().maxCoeff())
+          << "L " << L << " layer " << i;
+      std::vector<double> sim_log, exact_log;
+      for (int m = 2; m <= 12; m += 2) {
+        sim_log.push_back(std::log(g.pow(double(m)).mean()) / m);
+        exact_log.push_back(std::log(gni_centered_norm(net, i, m)));
+      }
+      EXPECT_NEAR(std::exp(sim_log[0] - exact_log[0]), 1.0, L == 2 ? 0.03 : 0.06);
+      EXPECT_NEAR(std::exp(sim_log[1] - exact_log[1]), 1.0, L == 2 ? 0.10 : 0.30);
+      const double sim_slope = even_moment_slope(sim_log), exact_slope = even_moment_slope(exact_log);
+      const double asymptotic = gni_local_exponent(net, i, 1000);
+      std::printf("P53 multiplicative L=%d W_%d: slope m=2..12 simulated %.3f exact %.3f, "
+                  "exact exponent at m=1000 %.3f, [C21] (L+i)/2 = %.1f\n",
+                  L, i, sim_slope, exact_slope, asymptotic, (L + i) / 2.0);
+      if (L == 2) {
+        EXPECT_NEAR(sim_slope, exact_slope, 0.35) << "layer " << i;
+      }
+      EXPECT_NEAR(asymptotic, double(L), 0.05) << "L " << L << " layer " << i;
+      if (i < L) {
+        EXPECT_GT(asymptotic, (L + i) / 2.0 + 0.4);
+      }
+    }
   }
 }
 
