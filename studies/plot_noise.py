@@ -9,6 +9,7 @@ Usage: python3 studies/plot_noise.py [RUNS_DIR]   (default runs/noise). Writes i
   l2_test_loss.png     seed 002 ([Z22] Fig. 3-right, Cor. 1): 1-D test loss vs γ (exact formula)
                        with measured points
   mode_shift.png       seed 003 ([C21] Fig. 6): stationary densities on the quartic vs Gibbs
+  fractional_drift.png the same with the fractional drift of [C21] eq. 4.7 (Thm 4.1): on Gibbs
 """
 import csv
 import glob
@@ -90,9 +91,17 @@ def main(argv):
     fig.tight_layout()
     fig.savefig(os.path.join(runs, "l2_test_loss.png"), dpi=120)
 
+    for prefix, name, title in [("levy", "mode_shift.png", "gradient drift (eq. 4.4, P58)"),
+                                ("fracdrift", "fractional_drift.png",
+                                 "fractional drift (eq. 4.7, Thm 4.1, P59)")]:
+        plot_levy(plt, runs, prefix, name, title)
+    return 0
+
+
+def plot_levy(plt, runs, prefix, name, title):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     gibbs = None
-    for p in sorted(glob.glob(f"{runs}/levy_*")):
+    for p in sorted(glob.glob(f"{runs}/{prefix}_*")):
         with open(os.path.join(p, "metrics.csv"), newline="") as f:
             rows = list(csv.DictReader(f))
         s = summary(p)
@@ -104,10 +113,10 @@ def main(argv):
         ax.plot(*gibbs, "k--", lw=2, label="Gibbs exp(-f)")
     ax.set_xlabel("w")
     ax.set_ylabel("density")
+    ax.set_title(title)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(os.path.join(runs, "mode_shift.png"), dpi=120)
-    return 0
+    fig.savefig(os.path.join(runs, name), dpi=120)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Long STAT checks of the structured-noise predictions (science.md P23-P58) at the spec's step
+# Long STAT checks of the structured-noise predictions (science.md P23-P59) at the spec's step
 # counts: runs studies/noise/*.yaml (with --set variations) into runs/noise/<case> and prints
 # predicted vs measured with the spec's tolerance and PASS/FAIL. About 1-2 minutes on one core.
 # Usage: studies/run_noise.sh [BUILD_DIR]
@@ -134,6 +134,14 @@ for th in (0.0,):
     ok = seq[0] < seq[1] < seq[2]
     failures += not ok
     rows.append(("P58", "L1 increasing as alpha decreases (theta=0)", None, None, None, "order", ok))
+# P59 (Thm 4.1): the fractional drift keeps the Gibbs measure where the gradient drift shifts it.
+for a, th in [(1.9, -0.9), (1.5, 0.9), (1.1, 0.5), (1.1, 0.9)]:
+    s = run(f"fracdrift_{a}_{th}", "levy_quartic.yaml",
+            [f"experiment.alpha={a}", f"experiment.theta={th}", "experiment.drift=fractional"])
+    ok = s["l1_gibbs"] <= 0.1 and abs(s["mass_positive"] - 0.5) <= 0.05
+    failures += not ok
+    rows.append(("P59", f"alpha={a} theta={th} fractional L1 (tamed {s['tamed_count']})", 0.0,
+                 s["l1_gibbs"], None, "<=0.1", ok))
 
 print(f"{'P':4s} {'case':48s} {'predicted':>11s} {'measured':>11s} {'tol':>10s}  result")
 for p, case, pred, meas, spec, tol, ok in rows:  # spec: the value quoted in science.md

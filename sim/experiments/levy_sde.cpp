@@ -6,6 +6,14 @@
 // Numerical guard (P58 hazard): at α near 1 a single jump can throw w so far out that the
 // explicit step on the quartic diverges; iterates are clipped to |w| <= clip and the number of
 // clipped steps is reported (`clip_count`).
+// drift: fractional replaces -f' by the drift b of the asymmetric fractional Langevin dynamics
+// ([C21] eq. 4.6-4.7, Thm 4.1; P59; sim/theory/fractional_drift.h), whose invariant law is the
+// Gibbs measure. b is tabulated by FFT where ε^{-α}(f - min f) <= 25 (beyond, φ is below e^{-25}
+// and b is not resolvable: it grows like e^{f/ε^α}, it is not Lipschitz). The step uses the
+// tamed Euler drift η b / (1 + η|b|) (Hutzenthaler, Jentzen & Kloeden 2012), which changes the
+// drift by a relative η|b| (< 1e-2 in the bulk) and turns the explosive pull of the far field
+// into a return of at most one unit per step; outside the table the step is exactly one unit
+// inward. Steps with η|b| > 0.1 are counted (`tamed_count`).
 //
 // metrics.csv: bin_center, density (histogram of the iterates after burn_in, normalised by the
 // total number of samples, so mass outside [hist_min, hist_max] is missing), gibbs_density
@@ -14,13 +22,14 @@
 // summary.json: mode (histogram bin of largest count), mode_negative, mode_positive (largest
 // bins on w < 0 and w > 0), mean, median, mass_positive (fraction of iterates with w > 0),
 // l1_gibbs (L1 distance between histogram and Gibbs density on the range), alpha, theta,
-// clip_count, samples.
+// clip_count, tamed_count, samples.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "hw_models/core/distributions.h"
 #include "sim/experiment.h"
+#include "sim/theory/fractional_drift.h"
 
 namespace xb::sim {
 
@@ -28,6 +37,8 @@ namespace {
 
 struct LevySdeParams {
   std::string potential = "quartic";
+  std::string drift = "gradient";
+  double drift_step = 2e-3;
   double curvature = 1.0;
   double alpha = 1.9;
   double theta = 0.0;
@@ -45,6 +56,8 @@ struct LevySdeParams {
   template <class F>
   void bind(F&& f) {
     f("potential", potential, "", "quartic (w^4/4 - w^2/2) | quadratic (curvature w^2 / 2)");
+    f("drift", drift, "", "gradient (-f', eq. 4.4) | fractional (eq. 4.7, Gibbs-invariant)");
+    f("drift_step", drift_step, "", "grid spacing of the tabulated fractional drift");
     f("curvature", curvature, "", "k of the quadratic potential");
     f("alpha", alpha, "", "tail index α in (0, 2] of the driving Lévy noise");
     f("theta", theta, "", "skewness θ in [-1, 1] (S1 parametrisation)");
@@ -62,6 +75,19 @@ struct LevySdeParams {
   }
   void validate(const Scope& s) const {
     s.require_one_of("potential", potential, {"quartic", "quadratic"});
+    s.require_one_of("drift", drift, {"gradient", "fractional"});
+    s.require_in("drift_step", drift_step, 1e-5, 0.1);
+    if (drift == "fractional") {
+      s.require(alpha > 1, "alpha", alpha, "must be > 1 with drift: fractional ([C21] eq. 4.6)");
+      s.require(epsilon > 0, "epsilon", epsilon, "must be > 0 with drift: fractional");
+      // Half-width of the drift table (see fractional_table), bounded to keep it in memory.
+      const double budget = 25 * std::pow(epsilon, alpha);
+      const double half_width = potential == "quartic" ? std::sqrt(1 + 2 * std::sqrt(budget))
+                                                       : std::sqrt(2 * budget / curvature);
+      s.require(half_width / drift_step <= 1e6, "drift_step", drift_step,
+                "the fractional drift table (half-width " + std::to_string(half_width) +
+                    ") would exceed 1e6 points per side: raise drift_step or lower epsilon");
+    }
     s.require_gt("curvature", curvature, 0.0);
     s.require(alpha > 0 && alpha <= 2, "alpha", alpha, "must be in (0, 2]");
     s.require_in("theta", theta, -1.0, 1.0);
@@ -92,8 +118,42 @@ class LevySde : public Experiment {
                                      : 0.5 * p_.curvature * w * w;
   }
 
+  // Table of the fractional drift over the region where ε^{-α}(f - min f) <= 25; both
+  // potentials are even with their minimum at |w| <= 1, so the region is [-r, r].
+  theory::DriftTable fractional_table() const {
+    const double temp = std::pow(p_.epsilon, p_.alpha);
+    const double f_min = p_.potential == "quartic" ? -0.25 : 0.0;
+    double r = 1.0;
+    while ((potential(r) - f_min) / temp <= 25) r += p_.drift_step;
+    theory::FractionalDriftSpec spec;
+    spec.f = [this](double w) { return potential(w); };
+    spec.df = [this](double w) { return grad(w); };
+    spec.alpha = p_.alpha;
+    spec.theta = p_.theta;
+    spec.epsilon = p_.epsilon;
+    spec.step = p_.drift_step;
+    spec.w_max = std::round(r / p_.drift_step) * p_.drift_step;
+    spec.w_min = -spec.w_max;
+    spec.period = std::max(256.0, 4 * spec.w_max);
+    return theory::fractional_drift_spectral(spec);
+  }
+
   void run(RunFolder& out) override {
     const double kick = p_.epsilon * std::pow(p_.eta, 1.0 / p_.alpha);
+    const bool fractional = p_.drift == "fractional";
+    const theory::DriftTable table = fractional ? fractional_table() : theory::DriftTable{};
+    int64_t tamed = 0;
+    // Displacement of the drift part of one step.
+    auto drift_step = [&](double w) {
+      if (!fractional) return -p_.eta * grad(w);
+      if (w < table.w_min || w > table.w_max()) {
+        ++tamed;
+        return w < 0 ? 1.0 : -1.0;
+      }
+      const double b = p_.eta * table.at(w);
+      if (std::abs(b) > 0.1) ++tamed;
+      return b / (1 + std::abs(b));
+    };
     const double width = (p_.hist_max - p_.hist_min) / p_.bins;
     std::vector<double> counts(std::size_t(p_.bins), 0.0);
     std::vector<double> samples;
@@ -104,7 +164,7 @@ class LevySde : public Experiment {
       Rng r(options_.seed, Stream::estimator, uint32_t(c));
       double w = (p_.start == "alternate" && (c % 2)) ? -p_.w0 : p_.w0;
       for (int64_t k = 0; k < p_.burn_in + p_.steps; ++k) {
-        w += -p_.eta * grad(w) + kick * alpha_stable(r, p_.alpha, p_.theta);
+        w += drift_step(w) + kick * alpha_stable(r, p_.alpha, p_.theta);
         if (p_.clip > 0 && std::abs(w) > p_.clip) {
           w = std::copysign(p_.clip, w);
           ++clipped;
@@ -161,6 +221,7 @@ class LevySde : public Experiment {
     s["alpha"] = p_.alpha;
     s["theta"] = p_.theta;
     s["clip_count"] = clipped;
+    s["tamed_count"] = tamed;
     s["samples"] = int64_t(samples.size());
   }
 
