@@ -5,8 +5,9 @@
 
 namespace xb::rules {
 
-void IdealScheme::apply(hw::Tile& tile, const hw::UpdateRequest& r, hw::UpdateReport&) const {
+void IdealScheme::apply(hw::Tile& tile, const hw::UpdateRequest& r, hw::UpdateReport& rep) const {
   tile.write_delta(dense_delta(r));
+  rep.programmed = true;
 }
 
 void register_ideal(SchemeRegistry& r) {

@@ -5,6 +5,7 @@
 //   ideal             writes ΔW exactly into the weights, bypassing device physics (reference)
 //   pulse_count       n = round(ΔW / dw_min) signed pulses per device, through the device
 //   stochastic_pulse  Gokmen & Vlasov (2016) rank-1 coincidence of stochastic pulse trains
+//   mixed_precision   digital accumulator, whole pulses transferred (Nandakumar et al. 2020)
 // Built from the `scheme:` section: scheme_registry().create(Scope(cfg, "scheme"), "ideal").
 #pragma once
 

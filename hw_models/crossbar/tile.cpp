@@ -93,6 +93,7 @@ double Tile::dw_min() const {
 
 void Tile::set_weights(const Matrix& w) {
   check_shape("set_weights(W)", w.rows(), w.cols(), out_, in_);
+  accumulator_.resize(0, 0);  // pending digital updates referred to the old weights
   auto program = [](DeviceState& s, const Array& target) {
     s.w = target.max(s.w_min).min(s.w_max);
     if (s.w_apparent.size()) s.w_apparent = s.w;
@@ -313,6 +314,7 @@ UpdateReport Tile::update(const UpdateScheme& scheme, const UpdateRequest& req) 
       r.pulses_up = rep.pulses_up;
       r.pulses_down = rep.pulses_down;
       r.bl = rep.bl;
+      r.programmed = rep.programmed;
     });
   } else {
     scheme.apply(*this, req, rep);
@@ -323,6 +325,11 @@ UpdateReport Tile::update(const UpdateScheme& scheme, const UpdateRequest& req) 
 
 Rng Tile::scheme_rng(uint32_t lane) const {
   return Rng(stream_seed_, Stream::cycle, id_).at(kEventsPerUpdate * update_event_ + 2, lane);
+}
+
+Matrix& Tile::digital_accumulator() {
+  if (accumulator_.rows() != out_ || accumulator_.cols() != in_) accumulator_.setZero(out_, in_);
+  return accumulator_;
 }
 
 void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fill,

@@ -133,6 +133,10 @@ class Tile {
   // A stream for a scheme's own draws (pulse trains) of the update the next apply_pulses call
   // will apply, keyed by that event and `lane`. Take it before calling apply_pulses.
   Rng scheme_rng(uint32_t lane) const;
+  // Digital high-precision memory beside the array (out_size x in_size, zero at first use) for
+  // schemes that carry what they could not write yet from one update to the next
+  // (mixed_precision). set_weights() clears it; fork() copies it with the rest of the tile.
+  Matrix& digital_accumulator();
 
  private:
   void refresh_weights() const;
@@ -151,6 +155,7 @@ class Tile {
   uint64_t update_event_ = 0, read_event_ = 0;
   ReadStats stats_;
   PulseArray pulses_, pulses_aux_;  // scratch for apply_pulses
+  Matrix accumulator_;              // see digital_accumulator
   mutable Matrix w_;                // cached weights()
   mutable bool w_dirty_ = true;
   TimingHook* hook_ = nullptr;  // see set_timing_hook

@@ -33,6 +33,7 @@ struct TileOpResult {
   uint64_t pulses_up = 0;
   uint64_t pulses_down = 0;
   int bl = 0;  // stochastic_pulse bit length (per sample), 0 for other schemes
+  bool programmed = false;  // written by reprogramming, not by pulses (ideal)
 };
 
 class TimingHook {

@@ -45,6 +45,7 @@ struct UpdateReport {
   Matrix realised;           // W_after − W_before as read without read noise (empty unless report_dw)
   int bl = 0;                // bit length used by stochastic_pulse (last sample), else 0
   uint64_t prob_clipped = 0; // pulse probabilities clipped at 1 (stochastic_pulse)
+  bool programmed = false;   // written by reprogramming, not by pulses (ideal)
 };
 
 class Tile;

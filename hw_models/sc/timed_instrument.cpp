@@ -228,10 +228,10 @@ class TimedInstrument : public Instrument {
       const uint64_t pulses = oc.result.pulses_up + oc.result.pulses_down;
       if (oc.result.bl > 0)
         slots = double(oc.result.bl) * double(std::max<Index>(samples, 1));
-      else if (pulses > 0)
-        slots = std::ceil(double(pulses) / double(tile.in_size()));
-      else
+      else if (oc.result.programmed)
         slots = double(tile.out_size());
+      else  // pulse counts, rows in turn; an update that writes nothing takes no slot
+        slots = std::ceil(double(pulses) / double(tile.in_size()));
       t = slots * t_.t_pulse;
     } else {
       const double conv = std::ceil(double(oc.lines_out) / double(t_.adc_share));

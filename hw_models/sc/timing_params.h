@@ -9,9 +9,9 @@
 //     (n_out = output lines of that direction; adc_share columns share one ADC, converted in
 //     turn). Samples are read one after the other; bound-management re-reads are extra passes.
 //   pulsed update:  slots · t_pulse, slots = BL · samples for stochastic_pulse (one rank-1
-//     coincidence train of BL slots per sample), ceil(pulses / in_size) for pulse_count (rows
-//     written one after another, columns in parallel: a lower bound), and out_size for the
-//     ideal scheme (one programming slot per row).
+//     coincidence train of BL slots per sample), ceil(pulses / in_size) for pulse_count and
+//     mixed_precision (rows written one after another, columns in parallel: a lower bound),
+//     and out_size for the ideal scheme (one programming slot per row).
 //
 // Energy model (per-operation energies, NeuroSim-style bookkeeping, hardware.md §1.3/§5.4):
 //   write pulse  e_pulse = Vw²·G·t = (2 V)²·5 µS·10 ns = 200 fJ (MLP+NeuroSim IdealDevice:

@@ -28,7 +28,7 @@ std::unique_ptr<rules::UpdateScheme> scheme(const std::string& yaml) {
 
 TEST(TileUpdate, SchemesAreRegistered) {
   const auto names = rules::scheme_registry().names();
-  for (const char* n : {"ideal", "pulse_count", "stochastic_pulse"})
+  for (const char* n : {"ideal", "pulse_count", "stochastic_pulse", "mixed_precision"})
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
 }
 
@@ -73,6 +73,51 @@ TEST(TileUpdate, PulseCountRoundsToWholePulses) {
   for (int j = 0; j < 5; ++j) EXPECT_NEAR(rep.realised(0, j), expect[j], 1e-6) << j;
   EXPECT_EQ(rep.pulses_up, 5u);
   EXPECT_EQ(rep.pulses_down, 3u);
+}
+
+// mixed_precision carries the sub-pulse remainder: eight updates of 0.25 dw_min write two
+// pulses (pulse_count writes none), |χ| stays below ε, fork() copies χ, set_weights() clears it.
+TEST(TileUpdate, MixedPrecisionCarriesTheRemainder) {
+  for (const char* mapping : {"single", "differential"}) {
+    TileParams tp;
+    tp.mapping = mapping;
+    Tile t(tp, test::perfect(), test::ideal_device(0.01), 1, 3, 1, 0);
+    t.set_weights(Matrix::Zero(1, 3));
+    const double eps = t.dw_min();
+    Matrix dw(1, 3);
+    dw << Scalar(0.25 * eps), Scalar(-0.25 * eps), Scalar(1.75 * eps);
+    UpdateRequest req;
+    req.dw = &dw;
+    const auto mp = scheme("{type: mixed_precision}");
+    uint64_t up = 0, down = 0;
+    for (int k = 0; k < 8; ++k) {
+      const UpdateReport rep = t.update(*mp, req);
+      up += rep.pulses_up;
+      down += rep.pulses_down;
+      EXPECT_LT(t.digital_accumulator().cwiseAbs().maxCoeff(), Scalar(eps * (1 + 1e-5)));
+    }
+    // 8 x 0.25 = 2 pulses up and 2 down; 8 x 1.75 = 14 pulses.
+    EXPECT_NEAR(t.weights()(0, 0), 2 * eps, 1e-5) << mapping;
+    EXPECT_NEAR(t.weights()(0, 1), -2 * eps, 1e-5) << mapping;
+    EXPECT_NEAR(t.weights()(0, 2), 14 * eps, 1e-5) << mapping;
+    EXPECT_EQ(up, 16u) << mapping;
+    EXPECT_EQ(down, 2u) << mapping;
+    // Against pulse_count on a fresh tile: 0.25 dw_min rounds to nothing, every time.
+    Tile pc(tp, test::perfect(), test::ideal_device(0.01), 1, 3, 1, 0);
+    pc.set_weights(Matrix::Zero(1, 3));
+    for (int k = 0; k < 8; ++k) pc.update(*scheme("{type: pulse_count}"), req);
+    EXPECT_NEAR(pc.weights()(0, 0), 0.0, 1e-7) << mapping;
+  }
+  Tile t(TileParams{}, test::perfect(), test::ideal_device(0.01), 1, 1, 1, 0);
+  Matrix dw = Matrix::Constant(1, 1, Scalar(0.6 * t.dw_min()));
+  UpdateRequest req;
+  req.dw = &dw;
+  t.update(*scheme("{type: mixed_precision}"), req);
+  Tile f = t.fork(1);
+  EXPECT_EQ(f.digital_accumulator()(0, 0), t.digital_accumulator()(0, 0));
+  EXPECT_NEAR(f.update(*scheme("{type: mixed_precision}"), req).realised(0, 0), t.dw_min(), 1e-6);
+  t.set_weights(Matrix::Zero(1, 1));
+  EXPECT_EQ(t.digital_accumulator()(0, 0), 0);
 }
 
 // Mean and variance over R forks of one stochastic_pulse update.

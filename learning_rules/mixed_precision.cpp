@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#include "learning_rules/mixed_precision.h"
+
+#include "hw_models/crossbar/tile.h"
+
+namespace xb::rules {
+
+void MixedPrecisionScheme::apply(hw::Tile& tile, const hw::UpdateRequest& r,
+                                 hw::UpdateReport& rep) const {
+  Matrix& chi = tile.digital_accumulator();
+  chi += dense_delta(r);
+  const Scalar eps = Scalar(p_.threshold * tile.dw_min());
+  const Scalar cap = Scalar(p_.max_pulses);
+  tile.apply_pulses(
+      [&](PulseArray& n, Index r0, Index r1) {
+        auto c = chi.middleRows(r0, r1 - r0).array();
+        // Whole pulses toward zero (trunc), at most max_pulses; the rest stays in χ.
+        const auto p = (c / eps).abs().floor().min(cap) * c.sign();
+        n.middleRows(r0, r1 - r0) = p.cast<int32_t>();
+        c -= n.middleRows(r0, r1 - r0).cast<Scalar>() * eps;
+      },
+      rep);
+}
+
+void register_mixed_precision(SchemeRegistry& r) {
+  r.add_model<MixedPrecisionParams, MixedPrecisionScheme>(
+      "mixed_precision",
+      "digital accumulator χ += ΔW; floor(|χ|/ε) pulses when |χ| >= ε = threshold·dw_min, "
+      "remainder kept (Nandakumar et al. 2020)");
+}
+
+}  // namespace xb::rules
