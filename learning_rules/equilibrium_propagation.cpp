@@ -13,10 +13,10 @@ void EquilibriumPropagation::relax(const Network& net, const Batch& b, double be
     std::vector<MatrixD> next(s.size());
     for (Index l = 0; l <= top; ++l) {
       const MatrixD& below = l == 0 ? b.x : s[std::size_t(l - 1)];
-      MatrixD a = below * net.weight(l).transpose();
+      MatrixD a = net.read_forward(l, below);
       if (net.has_bias()) a.rowwise() += net.bias(l).transpose();
       if (l < top) {
-        a += s[std::size_t(l + 1)] * net.weight(l + 1);
+        a += net.read_backward(l + 1, s[std::size_t(l + 1)]);
         next[std::size_t(l)] = net.activate(a);
       } else if (beta == 0.0) {
         next[std::size_t(l)] = a;

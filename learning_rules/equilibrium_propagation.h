@@ -9,6 +9,12 @@
 // `symmetric: true` the phases are +β and -β and the difference is divided by 2β (Laborieux
 // et al. 2021, which removes the O(β) bias).
 //
+// On an analog network every relaxation iteration reads the crossbars: W_l s_{l-1} is a forward
+// read of tile l and W_{l+1}^T s_{l+1} a backward (transposed) read of tile l+1, through the
+// periphery (DAC/ADC, read noise) and, in timed mode, on the timeline and in the ledger, so the
+// settling cost of EqProp (free_steps + nudged_steps iterations) is paid in hardware time.
+// The estimate's outer products s_l s_{l-1}^T are formed digitally.
+//
 // The true gradient reported next to ĝ is the feed-forward network's (what `train` evaluates
 // and updates). EqProp's estimate targets the loss at the free fixed point of the energy model,
 // which differs from the feed-forward pass through the top-down terms: the measured bias

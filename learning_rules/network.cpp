@@ -91,6 +91,14 @@ void Network::sync_from_tiles() {
     if (tiles_[l]) w_[l] = tiles_[l]->weights();
 }
 
+MatrixD Network::read_forward(Index l, const MatrixD& x) const {
+  return tiles_[l] ? tiles_[l]->forward(x) : MatrixD(x * w_[l].transpose());
+}
+
+MatrixD Network::read_backward(Index l, const MatrixD& d) const {
+  return tiles_[l] ? tiles_[l]->backward(d) : MatrixD(d * w_[l]);
+}
+
 MatrixD Network::activate(const MatrixD& a) const {
   switch (act_) {
     case Activation::relu: return a.cwiseMax(0.0);
@@ -122,7 +130,7 @@ MatrixD Network::forward(const MatrixD& x, ForwardCache* c, const std::vector<Ma
   MatrixD h = x;
   Rng noise = rng ? *rng : Rng(0, Stream::estimator);  // layers drawn in turn from one stream
   for (Index l = 0; l < layers(); ++l) {
-    MatrixD a = tiles_[l] ? tiles_[l]->forward(h) : MatrixD(h * w_[l].transpose());
+    MatrixD a = read_forward(l, h);
     if (p_.bias) a.rowwise() += b_[l].transpose();
     if (pre_noise) a += (*pre_noise)[std::size_t(l)];
     const bool last = l + 1 == layers();
@@ -172,8 +180,7 @@ std::vector<MatrixD> Network::backward(const ForwardCache& c, const MatrixD& e,
   delta.back() = e;
   for (Index l = layers() - 1; l > 0; --l) {
     const MatrixD& d = delta[std::size_t(l)];
-    MatrixD g = feedback ? MatrixD(d * (*feedback)[std::size_t(l)])
-                         : (tiles_[l] ? tiles_[l]->backward(d) : MatrixD(d * w_[l]));
+    MatrixD g = feedback ? MatrixD(d * (*feedback)[std::size_t(l)]) : read_backward(l, d);
     const std::size_t k = std::size_t(l - 1);
     if (c.mult[k].size()) g = g.cwiseProduct(c.mult[k]);
     delta[k] = g.cwiseProduct(activate_derivative(c.a[k]));

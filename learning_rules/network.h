@@ -102,6 +102,10 @@ class Network : public Model {
   void set_bias(Index l, const VectorD& b) { b_[l] = b; }
   // Re-reads the weights of analog layers after an update.
   void sync_from_tiles();
+  // x W_lᵀ and d W_l (rows = samples): reads of layer l's tile when it is analog (periphery,
+  // read noise, timing and ledger), exact products otherwise.
+  MatrixD read_forward(Index l, const MatrixD& x) const;
+  MatrixD read_backward(Index l, const MatrixD& d) const;
 
   // Forward pass. `pre_noise` (one matrix per layer, or null) is added to the pre-activations
   // (node perturbation); `inj` with `rng` injects activation noise.

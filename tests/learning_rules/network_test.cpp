@@ -130,6 +130,50 @@ TEST(Network, XavierIsVarianceOneOverFanInForEveryLayer) {
   }
 }
 
+// Equilibrium propagation on an analog network relaxes through the crossbars: each iteration
+// is a forward read of every tile and a backward read of every tile above the first. On ideal
+// tiles with perfect periphery the estimate equals the digital one (float reads), and the read
+// counters show the settling cost: B·(1 + free + nudged) forward samples on tile 0 (the 1 is
+// the feed-forward start) and B·(free + nudged) backward samples more on tile 1.
+TEST(Network, EquilibriumPropagationRelaxesThroughTheTiles) {
+  Config cfg = Config::from_string(
+      "device: {type: ideal}\nscheme: {type: ideal}\nperiphery: {is_perfect: true}\n"
+      "rule: {type: equilibrium_propagation, beta: 0.05, free_steps: 30, nudged_steps: 10}\n",
+      "test");
+  auto dev = std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
+  auto scheme = std::shared_ptr<const hw::UpdateScheme>(
+      scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
+  const hw::TileParams tp = read_params<hw::TileParams>(Scope(cfg, "tile"));
+  const hw::PeripheryParams pp = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
+  NetworkParams p;
+  p.hidden = {6};
+  p.activation = "tanh";
+  p.init_gain = 0.5;
+  Network digital(p, 4, 2, LossKind::mse, 0.5, 0.0), analog = digital;
+  analog.initialise(Rng(2, Stream::init));
+  std::vector<TileLayer*> tiles;
+  for (Index l = 0; l < analog.layers(); ++l) {
+    auto t = std::make_shared<TileLayer>(
+        hw::Tile(tp, pp, dev, analog.fan_out(l), analog.fan_in(l), 1, uint32_t(l)), scheme);
+    tiles.push_back(t.get());
+    analog.set_analog(l, t);
+  }
+  digital.initialise(Rng(2, Stream::init));
+  for (Index l = 0; l < analog.layers(); ++l) digital.set_weight(l, analog.weight(l));
+  const Batch b = random_batch(5, 4, 2, false, 3);
+  auto rule = rule_registry().create(Scope(cfg, "rule"));
+  const uint64_t r0 = tiles[0]->tile().read_stats().reads, r1 = tiles[1]->tile().read_stats().reads;
+  const VectorD ea = rule->estimate(analog, b, Rng(1, Stream::estimator), 0).estimate;
+  const uint64_t d0 = tiles[0]->tile().read_stats().reads - r0,
+                 d1 = tiles[1]->tile().read_stats().reads - r1;
+  const VectorD ed = rule->estimate(digital, b, Rng(1, Stream::estimator), 0).estimate;
+  EXPECT_LE((ea - ed).norm(), 1e-4 * ed.norm());
+  // The reported gradient (e.gradient, a feed-forward backprop) adds one forward read per tile
+  // and one backward read of tile 1.
+  EXPECT_EQ(d0, 5u * (1 + 30 + 10) + 5u);
+  EXPECT_EQ(d1, 5u * (1 + 30 + 10) + 5u * (30 + 10) + 5u + 5u);
+}
+
 TEST(Network, BackpropOnIdealTilesEqualsDigital) {
   Config cfg = Config::from_string(
       "device: {type: ideal}\nscheme: {type: ideal}\nperiphery: {is_perfect: true}\n", "test");
