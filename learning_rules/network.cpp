@@ -92,11 +92,11 @@ void Network::sync_from_tiles() {
 }
 
 MatrixD Network::read_forward(Index l, const MatrixD& x) const {
-  return tiles_[l] ? tiles_[l]->forward(x) : MatrixD(x * w_[l].transpose());
+  return tiles_[l] && !exact_reads_ ? tiles_[l]->forward(x) : MatrixD(x * w_[l].transpose());
 }
 
 MatrixD Network::read_backward(Index l, const MatrixD& d) const {
-  return tiles_[l] ? tiles_[l]->backward(d) : MatrixD(d * w_[l]);
+  return tiles_[l] && !exact_reads_ ? tiles_[l]->backward(d) : MatrixD(d * w_[l]);
 }
 
 MatrixD Network::activate(const MatrixD& a) const {
@@ -235,6 +235,11 @@ double Network::data_loss(const Batch& b) const { return sample_losses(forward(b
 double Network::loss(const Batch& b) { return data_loss(b) + l2_term(); }
 
 VectorD Network::gradient(const Batch& b) {
+  struct ExactReads {  // restores tile reads on every exit path
+    bool& flag;
+    explicit ExactReads(bool& f) : flag(f) { flag = true; }
+    ~ExactReads() { flag = false; }
+  } exact(exact_reads_);
   ForwardCache c;
   const MatrixD out = forward(b.x, &c);
   return assemble(c, backward(c, output_error(out, b)));

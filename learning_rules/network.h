@@ -103,7 +103,7 @@ class Network : public Model {
   // Re-reads the weights of analog layers after an update.
   void sync_from_tiles();
   // x W_lᵀ and d W_l (rows = samples): reads of layer l's tile when it is analog (periphery,
-  // read noise, timing and ledger), exact products otherwise.
+  // read noise, timing and ledger), exact products otherwise (and always inside gradient()).
   MatrixD read_forward(Index l, const MatrixD& x) const;
   MatrixD read_backward(Index l, const MatrixD& d) const;
 
@@ -132,7 +132,11 @@ class Network : public Model {
   Index n_params() const override { return n_params_; }
   VectorD params() const override;
   void set_params(const VectorD& p) override;
+  // The loss as the chip computes it (analog layers read through their tiles).
   double loss(const Batch& b) override;
+  // The exact gradient at the weights the devices hold (read without read noise), computed in
+  // double without touching the tiles: the reference g of the bias/variance diagnostics, which
+  // must neither carry periphery noise nor appear in the hardware ledger.
   VectorD gradient(const Batch& b) override;
   Network* network() override { return this; }
   // Offset of layer l's W (and its b right after) in the flat vector.
@@ -150,6 +154,7 @@ class Network : public Model {
   std::vector<MatrixD> w_;
   std::vector<VectorD> b_;
   std::vector<std::shared_ptr<AnalogLayer>> tiles_;
+  mutable bool exact_reads_ = false;  // set while gradient() runs: reads bypass the tiles
   std::vector<Index> offset_;
   Index n_params_ = 0;
 };
