@@ -8,7 +8,8 @@
 // clipped steps is reported (`clip_count`).
 // drift: fractional replaces -f' by the drift b of the asymmetric fractional Langevin dynamics
 // ([C21] eq. 4.6-4.7, Thm 4.1; P59; sim/theory/fractional_drift.h), whose invariant law is the
-// Gibbs measure. b is tabulated by FFT where ε^{-α}(f - min f) <= 25 (beyond, φ is below e^{-25}
+// Gibbs measure; fractional_gl by its finite approximation b_{h,K} of eq. 4.8 (Thm 4.2: the
+// error grows as K shrinks). b is tabulated by FFT where ε^{-α}(f - min f) <= 25 (beyond, φ is below e^{-25}
 // and b is not resolvable: it grows like e^{f/ε^α}, it is not Lipschitz). The step uses the
 // tamed Euler drift η b / (1 + η|b|) (Hutzenthaler, Jentzen & Kloeden 2012), which changes the
 // drift by a relative η|b| (< 1e-2 in the bulk) and turns the explosive pull of the far field
@@ -39,6 +40,7 @@ struct LevySdeParams {
   std::string potential = "quartic";
   std::string drift = "gradient";
   double drift_step = 2e-3;
+  int drift_terms = 2000;
   double curvature = 1.0;
   double alpha = 1.9;
   double theta = 0.0;
@@ -56,8 +58,11 @@ struct LevySdeParams {
   template <class F>
   void bind(F&& f) {
     f("potential", potential, "", "quartic (w^4/4 - w^2/2) | quadratic (curvature w^2 / 2)");
-    f("drift", drift, "", "gradient (-f', eq. 4.4) | fractional (eq. 4.7, Gibbs-invariant)");
-    f("drift_step", drift_step, "", "grid spacing of the tabulated fractional drift");
+    f("drift", drift, "",
+      "gradient (-f', eq. 4.4) | fractional (eq. 4.7 by FFT, Gibbs-invariant) | fractional_gl "
+      "(eq. 4.8: Grünwald-Letnikov sums with h = drift_step, drift_terms terms per side)");
+    f("drift_step", drift_step, "", "grid spacing of the tabulated fractional drift (h of eq. 4.8)");
+    f("drift_terms", drift_terms, "", "K of eq. 4.8 (drift: fractional_gl)");
     f("curvature", curvature, "", "k of the quadratic potential");
     f("alpha", alpha, "", "tail index α in (0, 2] of the driving Lévy noise");
     f("theta", theta, "", "skewness θ in [-1, 1] (S1 parametrisation)");
@@ -75,9 +80,10 @@ struct LevySdeParams {
   }
   void validate(const Scope& s) const {
     s.require_one_of("potential", potential, {"quartic", "quadratic"});
-    s.require_one_of("drift", drift, {"gradient", "fractional"});
+    s.require_one_of("drift", drift, {"gradient", "fractional", "fractional_gl"});
     s.require_in("drift_step", drift_step, 1e-5, 0.1);
-    if (drift == "fractional") {
+    s.require_in("drift_terms", drift_terms, 0, 100000);
+    if (drift != "gradient") {
       s.require(alpha > 1, "alpha", alpha, "must be > 1 with drift: fractional ([C21] eq. 4.6)");
       s.require(epsilon > 0, "epsilon", epsilon, "must be > 0 with drift: fractional");
       // Half-width of the drift table (see fractional_table), bounded to keep it in memory.
@@ -135,12 +141,13 @@ class LevySde : public Experiment {
     spec.w_max = std::round(r / p_.drift_step) * p_.drift_step;
     spec.w_min = -spec.w_max;
     spec.period = std::max(256.0, 4 * spec.w_max);
-    return theory::fractional_drift_spectral(spec);
+    return p_.drift == "fractional" ? theory::fractional_drift_spectral(spec)
+                                    : theory::fractional_drift_grunwald(spec, p_.drift_terms);
   }
 
   void run(RunFolder& out) override {
     const double kick = p_.epsilon * std::pow(p_.eta, 1.0 / p_.alpha);
-    const bool fractional = p_.drift == "fractional";
+    const bool fractional = p_.drift != "gradient";
     const theory::DriftTable table = fractional ? fractional_table() : theory::DriftTable{};
     int64_t tamed = 0;
     // Displacement of the drift part of one step.
