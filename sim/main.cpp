@@ -13,6 +13,7 @@
 #include "sim/bench.h"
 #include "sim/catalog.h"
 #include "sim/cli_commands.h"
+#include "sim/device_fit.h"
 #include "sim/experiment.h"
 #include "sim/sweep.h"
 #include "sim/version.h"
@@ -123,6 +124,13 @@ int main(int argc, char** argv) {
   bench->add_option("--json", bench_args.json, "write the figures to this JSON file");
   bench->add_flag("--quick", bench_args.quick, "128 and 512 only, short timing windows");
 
+  xb::sim::FitArgs fit_args;
+  auto* fit = app.add_subcommand("fit", "fit a piecewise_step device to a measured pulse trace");
+  fit->add_option("trace", fit_args.trace, "CSV with columns pulse,w (or direction,w_mean)")
+      ->required();
+  fit->add_option("--nodes", fit_args.nodes, "nodes of the step-factor tables (default 16)");
+  fit->add_option("--out", fit_args.out, "write the device section here (default: stdout)");
+
   std::string plot_dir;
   auto* plot = app.add_subcommand("plot", "draw PNG figures from a run folder");
   plot->add_option("dir", plot_dir, "run or sweep folder")->required();
@@ -155,6 +163,7 @@ int main(int argc, char** argv) {
     if (*plot) return xb::sim::command_plot(plot_dir);
     if (*bench) return xb::sim::command_bench(bench_args);
     if (*sweep) return xb::sim::command_sweep(sweep_args);
+    if (*fit) return xb::sim::command_fit(fit_args);
   } catch (const xb::ConfigError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
