@@ -7,14 +7,15 @@
 // explicit step on the quartic diverges; iterates are clipped to |w| <= clip and the number of
 // clipped steps is reported (`clip_count`).
 // drift: fractional replaces -f' by the drift b of the asymmetric fractional Langevin dynamics
-// ([C21] eq. 4.6-4.7, Thm 4.1; P59; sim/theory/fractional_drift.h), whose invariant law is the
-// Gibbs measure; fractional_gl by its finite approximation b_{h,K} of eq. 4.8 (Thm 4.2: the
-// error grows as K shrinks). b is tabulated by FFT where ε^{-α}(f - min f) <= 25 (beyond, φ is below e^{-25}
-// and b is not resolvable: it grows like e^{f/ε^α}, it is not Lipschitz). The step uses the
-// tamed Euler drift η b / (1 + η|b|) (Hutzenthaler, Jentzen & Kloeden 2012), which changes the
-// drift by a relative η|b| (< 1e-2 in the bulk) and turns the explosive pull of the far field
-// into a return of at most one unit per step; outside the table the step is exactly one unit
-// inward. Steps with η|b| > 0.1 are counted (`tamed_count`).
+// ([C21] eqs. 4.6-4.7, Thm 4.1; P59; sim/theory/fractional_drift.h), whose invariant law is the
+// Gibbs measure, computed by FFT; fractional_gl by the seed's finite approximation b_{h,K} of
+// eq. 4.8 (Thm 4.2: the error grows as K shrinks). Either is tabulated where
+// ε^{-α}(f - min f) <= 25; beyond, φ is below e^{-25} and b is not resolvable (it grows like
+// e^{f/ε^α}: not Lipschitz). The step uses the tamed Euler drift η b / (1 + η|b|) (Hutzenthaler,
+// Jentzen & Kloeden 2012), which changes the drift by a relative η|b| (< 1e-2 in the bulk) and
+// turns the explosive pull of the far field into a return of at most one unit per step; outside
+// the table the step is exactly one unit inward. Steps with η|b| > 0.1 are counted
+// (`tamed_count`).
 //
 // metrics.csv: bin_center, density (histogram of the iterates after burn_in, normalised by the
 // total number of samples, so mass outside [hist_min, hist_max] is missing), gibbs_density
@@ -84,8 +85,8 @@ struct LevySdeParams {
     s.require_in("drift_step", drift_step, 1e-5, 0.1);
     s.require_in("drift_terms", drift_terms, 0, 100000);
     if (drift != "gradient") {
-      s.require(alpha > 1, "alpha", alpha, "must be > 1 with drift: fractional ([C21] eq. 4.6)");
-      s.require(epsilon > 0, "epsilon", epsilon, "must be > 0 with drift: fractional");
+      s.require(alpha > 1, "alpha", alpha, "must be > 1 with a fractional drift ([C21] eq. 4.6)");
+      s.require(epsilon > 0, "epsilon", epsilon, "must be > 0 with a fractional drift");
       // Half-width of the drift table (see fractional_table), bounded to keep it in memory.
       const double budget = 25 * std::pow(epsilon, alpha);
       const double half_width = potential == "quartic" ? std::sqrt(1 + 2 * std::sqrt(budget))
@@ -93,6 +94,11 @@ struct LevySdeParams {
       s.require(half_width / drift_step <= 1e6, "drift_step", drift_step,
                 "the fractional drift table (half-width " + std::to_string(half_width) +
                     ") would exceed 1e6 points per side: raise drift_step or lower epsilon");
+      // eq. 4.8 costs 2 (K + 1) terms per table point.
+      s.require(drift != "fractional_gl" || 2 * half_width / drift_step * (drift_terms + 1) <= 2e9,
+                "drift_terms", drift_terms,
+                "table points x (drift_terms + 1) must be at most 2e9 (eq. 4.8 costs that many "
+                "terms): lower drift_terms or raise drift_step");
     }
     s.require_gt("curvature", curvature, 0.0);
     s.require(alpha > 0 && alpha <= 2, "alpha", alpha, "must be in (0, 2]");
