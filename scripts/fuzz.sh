@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 "$(dirname "$0")/install_deps.sh"
 BUILD_DIR=${XB_FUZZ_BUILD_DIR:-build-fuzz}
 SECONDS_EACH=${XB_FUZZ_SECONDS:-}
-TARGETS=${XB_FUZZ_TARGETS:-"config idx sweep"}
+TARGETS=${XB_FUZZ_TARGETS:-"config idx sweep trace"}
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXB_FUZZ=ON \
   -DXB_BUILD_TESTS=OFF -DXB_BUILD_BENCH=OFF >/dev/null
 targets=()
@@ -20,7 +20,7 @@ cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${targets[@]}"
 status=0
 for t in $TARGETS; do
   scratch=$(mktemp -d)
-  case $t in config) runs=36000 ;; idx) runs=60000 ;; *) runs=8000 ;; esac
+  case $t in config) runs=36000 ;; idx) runs=60000 ;; trace) runs=30000 ;; *) runs=8000 ;; esac
   if [ -n "$SECONDS_EACH" ]; then budget=(-max_total_time="$SECONDS_EACH"); else budget=(-runs="$runs" -seed=1); fi
   echo "fuzz_$t: ${budget[*]} over tests/fuzz/corpus/$t"
   # -rss_limit_mb/-malloc_limit_mb: an input that makes the program allocate more than 2 GB is a

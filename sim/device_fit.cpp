@@ -11,8 +11,10 @@
 #include <iostream>
 #include <sstream>
 
+#include "hw_models/core/config.h"
 #include "hw_models/core/errors.h"
 #include "hw_models/core/types.h"
+#include "hw_models/devices/device_model.h"
 #include "sim/run_folder.h"
 
 namespace xb::sim {
@@ -159,6 +161,8 @@ DeviceFit fit_piecewise_step(const PulseTrace& t, int nodes, const std::string& 
     fail(source, "needs at least 2 up and 2 down pulses (has " + std::to_string(fit.n_up) +
                      " up, " + std::to_string(fit.n_down) + " down)");
   if (!(fit.w_max > fit.w_min)) fail(source, "w never changes: nothing to fit");
+  if (!std::isfinite(fit.w_max - fit.w_min))
+    fail(source, "the range of w overflows double arithmetic: rescale the trace");
   std::vector<double> v[2];
   for (int d = 0; d < 2; ++d) v[d] = fit_nodes(at[d], step[d], fit.w_min, fit.w_max, nodes);
   const double ref = (fit.w_min <= 0 && fit.w_max >= 0) ? 0.0 : 0.5 * (fit.w_min + fit.w_max);
@@ -177,6 +181,10 @@ DeviceFit fit_piecewise_step(const PulseTrace& t, int nodes, const std::string& 
   fit.dw_min_std = used ? std::sqrt(sq / used) : 0.0;
   fit.piecewise_up = v[0];
   fit.piecewise_down = v[1];
+  bool finite = std::isfinite(fit.dw_min) && std::isfinite(fit.dw_min_std);
+  for (const auto* nodes : {&fit.piecewise_up, &fit.piecewise_down})
+    for (double x : *nodes) finite = finite && std::isfinite(x);
+  if (!finite) fail(source, "the fit is not finite (steps too large for double arithmetic?)");
   return fit;
 }
 
@@ -203,6 +211,13 @@ std::string device_fit_yaml(const DeviceFit& f, const std::string& source) {
 int command_fit(const FitArgs& args) {
   const DeviceFit fit = fit_piecewise_step(read_pulse_trace(args.trace), args.nodes, args.trace);
   const std::string yaml = device_fit_yaml(fit, args.trace);
+  // Emit only what a run accepts: the section goes through the device's own validation.
+  try {
+    Config cfg = Config::from_string(yaml, "fitted device");
+    hw::device_registry().create(Scope(cfg, "device"));
+  } catch (const ConfigError& e) {
+    fail(args.trace, std::string("the fitted device is not valid: ") + e.what());
+  }
   if (args.out.empty())
     std::cout << yaml;
   else
