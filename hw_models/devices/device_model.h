@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "hw_models/core/params.h"
 #include "hw_models/core/registry.h"
 #include "hw_models/core/rng.h"
 #include "hw_models/core/types.h"
@@ -90,5 +91,10 @@ using DeviceRegistry = Registry<DeviceModel>;
 
 // Every registered device model (DEVICES.def).
 const DeviceRegistry& device_registry();
+
+// Checks every device's range keys share: w_max > w_min, dw_min > 0, and all three within
+// ±1e6 weight units (device states are single precision: beyond that every step is lost to
+// rounding, and near 3e38 the state overflows).
+void validate_weight_range(const Scope& s, double w_min, double w_max, double dw_min);
 
 }  // namespace xb::hw

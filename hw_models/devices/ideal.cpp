@@ -4,8 +4,7 @@
 namespace xb::hw {
 
 void IdealParams::validate(const Scope& s) const {
-  s.require_gt("dw_min", dw_min, 0.0);
-  s.require(w_max > w_min, "w_max", w_max, "must be > w_min (" + Scope::fmt(w_min) + ")");
+  validate_weight_range(s, w_min, w_max, dw_min);
 }
 
 DeviceState IdealDevice::fabricate(Index rows, Index cols, double w0, Rng&) const {

@@ -28,17 +28,11 @@ Array normal_array(Index rows, Index cols, Rng& fab) {
 }
 
 void PulsedParams::validate(const Scope& s) const {
-  s.require_gt("dw_min", dw_min, 0.0);
+  validate_weight_range(s, w_min, w_max, dw_min);
   s.require_ge("dw_min_dtod", dw_min_dtod, 0.0);
   s.require_ge("dw_min_std", dw_min_std, 0.0);
   s.require(up_down > -1.0 && up_down < 1.0, "up_down", up_down, "must be in (-1, 1)");
   s.require_ge("up_down_dtod", up_down_dtod, 0.0);
-  s.require(w_max > w_min, "w_max", w_max, "must be > w_min (" + Scope::fmt(w_min) + ")");
-  // Device states are single precision; weights beyond ±1e6 would lose every step to rounding
-  // (and overflow near 3e38).
-  s.require(std::abs(w_min) <= 1e6, "w_min", w_min, "must be within ±1e6 (weight units)");
-  s.require(std::abs(w_max) <= 1e6, "w_max", w_max, "must be within ±1e6 (weight units)");
-  s.require(dw_min <= 1e6, "dw_min", dw_min, "must be <= 1e6 (weight units)");
   s.require_ge("w_min_dtod", w_min_dtod, 0.0);
   s.require_ge("w_max_dtod", w_max_dtod, 0.0);
   s.require_ge("write_noise_std", write_noise_std, 0.0);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "hw_models/devices/device_model.h"
 
+#include <cmath>
+
 namespace xb::hw {
 
 #define XB_DEVICE(name) void register_##name(DeviceRegistry&);
@@ -16,6 +18,14 @@ const DeviceRegistry& device_registry() {
     return r;
   }();
   return registry;
+}
+
+void validate_weight_range(const Scope& s, double w_min, double w_max, double dw_min) {
+  s.require_gt("dw_min", dw_min, 0.0);
+  s.require(dw_min <= 1e6, "dw_min", dw_min, "must be <= 1e6 (weight units)");
+  s.require(w_max > w_min, "w_max", w_max, "must be > w_min (" + Scope::fmt(w_min) + ")");
+  s.require(std::abs(w_min) <= 1e6, "w_min", w_min, "must be within ±1e6 (weight units)");
+  s.require(std::abs(w_max) <= 1e6, "w_max", w_max, "must be within ±1e6 (weight units)");
 }
 
 void DeviceModel::advance(DeviceState&, double, double, const Rng&, uint64_t) const {}
