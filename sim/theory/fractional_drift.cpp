@@ -23,7 +23,9 @@ std::size_t grid_points(const FractionalDriftSpec& s) {
     throw std::invalid_argument("fractional drift: need step > 0 and w_max > w_min");
   if (!(s.alpha > 1 && s.alpha <= 2) || !(std::abs(s.theta) <= 1) || !(s.epsilon > 0))
     throw std::invalid_argument("fractional drift: need 1 < alpha <= 2, |theta| <= 1, epsilon > 0");
-  return std::size_t(std::llround((s.w_max - s.w_min) / s.step)) + 1;
+  const std::size_t n = std::size_t(std::llround((s.w_max - s.w_min) / s.step)) + 1;
+  if (n < 2) throw std::invalid_argument("fractional drift: step must be below the range");
+  return n;
 }
 
 // φ/φ_max and φ'/φ_max on the grid; φ is scaled by its maximum so that neither under- nor
