@@ -145,6 +145,8 @@ PulseTrace read_pulse_trace(const std::string& path) {
 
 DeviceFit fit_piecewise_step(const PulseTrace& t, int nodes, const std::string& source) {
   if (nodes < 1 || nodes > 1000) fail("--nodes", std::to_string(nodes) + ": must be in 1..1000");
+  if (t.w.size() < 2 || t.pulse.size() != t.w.size())
+    fail(source, "needs at least 2 rows of data (has " + std::to_string(t.w.size()) + ")");
   DeviceFit fit;
   fit.w_min = *std::min_element(t.w.begin(), t.w.end());
   fit.w_max = *std::max_element(t.w.begin(), t.w.end());

@@ -95,6 +95,7 @@ TEST(DeviceFit, ReadsBothTraceFormatsAndRejectsBadOnes) {
   EXPECT_NE(message("pulse,w\n1,nan\n").find(":2: w = 'nan'"), std::string::npos);
   EXPECT_NE(message("pulse,w\n1\n").find(":2: has 1 cells"), std::string::npos);
   EXPECT_THROW(fit_piecewise_step(a, 4, "a"), ConfigError);  // one pulse per direction
+  EXPECT_THROW(fit_piecewise_step(PulseTrace{}, 4, "empty"), ConfigError);  // fuzz_trace finding
   EXPECT_THROW(read_pulse_trace("/nonexistent/trace.csv"), ConfigError);
   for (const char* name : {"xb_fit_a", "xb_fit_b", "xb_fit_bad"})
     std::filesystem::remove(std::filesystem::temp_directory_path() /
