@@ -130,16 +130,15 @@ TEST(Network, XavierIsVarianceOneOverFanInForEveryLayer) {
   }
 }
 
-// Equilibrium propagation on an analog network relaxes through the crossbars: each iteration
-// is a forward read of every tile and a backward read of every tile above the first. On ideal
-// tiles with perfect periphery the estimate equals the digital one (float reads), and the read
-// counters show the settling cost: B·(1 + free + nudged) forward samples on tile 0 (the 1 is
-// the feed-forward start) and B·(free + nudged) backward samples more on tile 1.
-TEST(Network, EquilibriumPropagationRelaxesThroughTheTiles) {
+// A 4-6-2 tanh network twice: `analog` on ideal tiles with a perfect periphery, `digital` with
+// the float weights those tiles hold. init_gain 0.5 keeps the weights inside the device bounds.
+struct IdealTilePair {
+  Network digital, analog;
+  std::vector<TileLayer*> tiles;
+};
+IdealTilePair ideal_tile_pair() {
   Config cfg = Config::from_string(
-      "device: {type: ideal}\nscheme: {type: ideal}\nperiphery: {is_perfect: true}\n"
-      "rule: {type: equilibrium_propagation, beta: 0.05, free_steps: 30, nudged_steps: 10}\n",
-      "test");
+      "device: {type: ideal}\nscheme: {type: ideal}\nperiphery: {is_perfect: true}\n", "test");
   auto dev = std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
   auto scheme = std::shared_ptr<const hw::UpdateScheme>(
       scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
@@ -149,17 +148,31 @@ TEST(Network, EquilibriumPropagationRelaxesThroughTheTiles) {
   p.hidden = {6};
   p.activation = "tanh";
   p.init_gain = 0.5;
-  Network digital(p, 4, 2, LossKind::mse, 0.5, 0.0), analog = digital;
-  analog.initialise(Rng(2, Stream::init));
-  std::vector<TileLayer*> tiles;
-  for (Index l = 0; l < analog.layers(); ++l) {
+  IdealTilePair pair{Network(p, 4, 2, LossKind::mse, 0.5, 0.0), Network(p, 4, 2, LossKind::mse, 0.5, 0.0), {}};
+  pair.digital.initialise(Rng(2, Stream::init));
+  pair.analog.initialise(Rng(2, Stream::init));
+  for (Index l = 0; l < pair.analog.layers(); ++l) {
     auto t = std::make_shared<TileLayer>(
-        hw::Tile(tp, pp, dev, analog.fan_out(l), analog.fan_in(l), 1, uint32_t(l)), scheme);
-    tiles.push_back(t.get());
-    analog.set_analog(l, t);
+        hw::Tile(tp, pp, dev, pair.analog.fan_out(l), pair.analog.fan_in(l), 1, uint32_t(l)), scheme);
+    pair.tiles.push_back(t.get());
+    pair.analog.set_analog(l, t);
   }
-  digital.initialise(Rng(2, Stream::init));
-  for (Index l = 0; l < analog.layers(); ++l) digital.set_weight(l, analog.weight(l));
+  for (Index l = 0; l < pair.analog.layers(); ++l) pair.digital.set_weight(l, pair.analog.weight(l));
+  return pair;
+}
+
+// Equilibrium propagation on an analog network relaxes through the crossbars: each iteration
+// is a forward read of every tile and a backward read of every tile above the first. On ideal
+// tiles with perfect periphery the estimate equals the digital one (float reads), and the read
+// counters show the settling cost: B·(1 + free + nudged) forward samples on tile 0 (the 1 is
+// the feed-forward start) and B·(free + nudged) backward samples more on tile 1.
+TEST(Network, EquilibriumPropagationRelaxesThroughTheTiles) {
+  IdealTilePair pair = ideal_tile_pair();
+  Network &digital = pair.digital, &analog = pair.analog;
+  const auto& tiles = pair.tiles;
+  Config cfg = Config::from_string(
+      "rule: {type: equilibrium_propagation, beta: 0.05, free_steps: 30, nudged_steps: 10}\n",
+      "test");
   const Batch b = random_batch(5, 4, 2, false, 3);
   auto rule = rule_registry().create(Scope(cfg, "rule"));
   const uint64_t r0 = tiles[0]->tile().read_stats().reads, r1 = tiles[1]->tile().read_stats().reads;
@@ -176,26 +189,8 @@ TEST(Network, EquilibriumPropagationRelaxesThroughTheTiles) {
 }
 
 TEST(Network, BackpropOnIdealTilesEqualsDigital) {
-  Config cfg = Config::from_string(
-      "device: {type: ideal}\nscheme: {type: ideal}\nperiphery: {is_perfect: true}\n", "test");
-  auto dev = std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
-  auto scheme = std::shared_ptr<const hw::UpdateScheme>(
-      scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
-  const hw::TileParams tp = read_params<hw::TileParams>(Scope(cfg, "tile"));
-  const hw::PeripheryParams pp = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
-  NetworkParams p;
-  p.hidden = {6};
-  p.activation = "tanh";
-  p.init_gain = 0.5;  // keep weights inside the ideal device's bounds
-  Network digital(p, 4, 2, LossKind::mse, 0.5, 0.0), analog = digital;
-  digital.initialise(Rng(2, Stream::init));
-  analog.initialise(Rng(2, Stream::init));
-  for (Index l = 0; l < analog.layers(); ++l)
-    analog.set_analog(l, std::make_shared<TileLayer>(
-                             hw::Tile(tp, pp, dev, analog.fan_out(l), analog.fan_in(l), 1, uint32_t(l)),
-                             scheme));
-  // Start both from the float weights the tiles hold.
-  for (Index l = 0; l < analog.layers(); ++l) digital.set_weight(l, analog.weight(l));
+  IdealTilePair pair = ideal_tile_pair();
+  Network &digital = pair.digital, &analog = pair.analog;
   const Batch b = random_batch(4, 4, 2, false, 3);
   const double lr = 0.05;
   const double l0 = digital.loss(b);
