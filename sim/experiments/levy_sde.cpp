@@ -87,14 +87,11 @@ struct LevySdeParams {
     if (drift != "gradient") {
       s.require(alpha > 1, "alpha", alpha, "must be > 1 with a fractional drift ([C21] eq. 4.6)");
       s.require(epsilon > 0, "epsilon", epsilon, "must be > 0 with a fractional drift");
-      // Half-width of the drift table (see fractional_table), bounded to keep it in memory.
-      const double budget = 25 * std::pow(epsilon, alpha);
-      const double half_width = potential == "quartic" ? std::sqrt(1 + 2 * std::sqrt(budget))
-                                                       : std::sqrt(2 * budget / curvature);
+      // The drift table is kept in memory, and eq. 4.8 costs 2 (K + 1) terms per point.
+      const double half_width = table_half_width();
       s.require(half_width / drift_step <= 1e6, "drift_step", drift_step,
                 "the fractional drift table (half-width " + std::to_string(half_width) +
                     ") would exceed 1e6 points per side: raise drift_step or lower epsilon");
-      // eq. 4.8 costs 2 (K + 1) terms per table point.
       s.require(drift != "fractional_gl" || 2 * half_width / drift_step * (drift_terms + 1) <= 2e9,
                 "drift_terms", drift_terms,
                 "table points x (drift_terms + 1) must be at most 2e9 (eq. 4.8 costs that many "
@@ -115,6 +112,13 @@ struct LevySdeParams {
     s.require(hist_max > hist_min, "hist_max", hist_max, "must be > hist_min");
     s.require_in("bins", bins, 2, 100000);
   }
+  // Half-width r of the region ε^{-α}(f − min f) <= 25 where the fractional drift is tabulated
+  // (both potentials are even): quartic (w² − 1)²/4 <= 25ε^α, quadratic k w²/2 <= 25ε^α.
+  double table_half_width() const {
+    const double budget = 25 * std::pow(epsilon, alpha);
+    return potential == "quartic" ? std::sqrt(1 + 2 * std::sqrt(budget))
+                                  : std::sqrt(2 * budget / curvature);
+  }
 };
 
 class LevySde : public Experiment {
@@ -130,13 +134,8 @@ class LevySde : public Experiment {
                                      : 0.5 * p_.curvature * w * w;
   }
 
-  // Table of the fractional drift over the region where ε^{-α}(f - min f) <= 25; both
-  // potentials are even with their minimum at |w| <= 1, so the region is [-r, r].
+  // Table of the fractional drift over [-r, r], r = table_half_width() on the drift grid.
   theory::DriftTable fractional_table() const {
-    const double temp = std::pow(p_.epsilon, p_.alpha);
-    const double f_min = p_.potential == "quartic" ? -0.25 : 0.0;
-    double r = 1.0;
-    while ((potential(r) - f_min) / temp <= 25) r += p_.drift_step;
     theory::FractionalDriftSpec spec;
     spec.f = [this](double w) { return potential(w); };
     spec.df = [this](double w) { return grad(w); };
@@ -144,7 +143,7 @@ class LevySde : public Experiment {
     spec.theta = p_.theta;
     spec.epsilon = p_.epsilon;
     spec.step = p_.drift_step;
-    spec.w_max = std::round(r / p_.drift_step) * p_.drift_step;
+    spec.w_max = std::ceil(p_.table_half_width() / p_.drift_step) * p_.drift_step;
     spec.w_min = -spec.w_max;
     spec.period = std::max(256.0, 4 * spec.w_max);
     return p_.drift == "fractional" ? theory::fractional_drift_spectral(spec)

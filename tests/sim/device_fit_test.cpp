@@ -5,7 +5,9 @@
 // the device registry and its one-pulse steps are compared with that law.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -52,6 +54,7 @@ TEST(DeviceFit, RecoversTheSoftBoundsLawThroughTheDeviceRegistry) {
   // The emitted section, built by the registry: one pulse at w0 against the law.
   Config cfg = Config::from_string(device_fit_yaml(fit, "trace"), "fit.yaml");
   auto dev = hw::device_registry().create(Scope(cfg, "device"));
+  double worst = 0;
   for (double w0 : {-0.8, -0.4, 0.0, 0.3, 0.7}) {
     for (int dir : {1, -1}) {
       Rng fab(1, Stream::fabrication);
@@ -60,16 +63,19 @@ TEST(DeviceFit, RecoversTheSoftBoundsLawThroughTheDeviceRegistry) {
       dev->read_weights(s, before);
       dev->apply_pulses(s, PulseArray::Constant(1, 1, dir), Rng(1, Stream::cycle), 0, 0, 1);
       dev->read_weights(s, after);
-      EXPECT_NEAR(after(0, 0) - before(0, 0), law(before(0, 0), dir), 0.02 * kDw)
-          << "w0 " << w0 << " dir " << dir;
+      const double err = std::abs(after(0, 0) - before(0, 0) - law(before(0, 0), dir));
+      EXPECT_LE(err, 0.02 * kDw) << "w0 " << w0 << " dir " << dir;
+      worst = std::max(worst, err);
     }
   }
+  std::printf("fit: worst one-pulse step error %.2f %% of dw_min\n", 100 * worst / kDw);
 }
 
 // Multiplicative c2c noise of 30 %: recovered as dw_min_std within 10 %, the nodes still within
 // a few per cent (10 cycles = 10⁴ pulses; a node averages ~300 steps, s.e. 0.3/√300 ≈ 2 %).
 TEST(DeviceFit, EstimatesCycleToCycleNoise) {
   const DeviceFit fit = fit_piecewise_step(soft_bounds_trace(10, 0.3), 17, "trace");
+  std::printf("fit: dw_min_std %.4f (0.3), dw_min %.6f (0.01)\n", fit.dw_min_std, fit.dw_min);
   EXPECT_NEAR(fit.dw_min_std, 0.3, 0.03);
   EXPECT_NEAR(fit.dw_min, kDw, 0.05 * kDw);
 }

@@ -13,6 +13,7 @@ namespace xb::sim {
 namespace {
 
 using test::csv_rows;
+using test::metrics_rows;
 using test::num;
 using test::run_experiment;
 
@@ -20,11 +21,9 @@ TEST(HessianTrace, DepthLawTraceOverNMatches2LOverLMinus1dPlus1) {
   // science.md P5: mean Tr[H]/N within 5 % of 2L/((L-1)d+1) and strictly decreasing in L.
   // 300 inits: the spec measured the across-init spread of Tr/N at a few % of the mean, so the
   // standard error of the mean is ~0.3 %; d = 16 and 400 samples keep the test under a second.
-  RunFolder* f = nullptr;
-  run_experiment("experiment: {type: hessian_trace, depths: [1, 2, 3, 4, 5], widths: [16], "
-                 "activations: [linear], samples: 400, inits: 300}\n",
-                 &f);
-  const auto rows = csv_rows(f->metrics());
+  const auto rows = metrics_rows(
+      "experiment: {type: hessian_trace, depths: [1, 2, 3, 4, 5], widths: [16], "
+      "activations: [linear], samples: 400, inits: 300}\n");
   ASSERT_EQ(rows.size(), 5u);
   double prev = 1e300;
   for (const auto& r : rows) {
@@ -46,11 +45,9 @@ TEST(HessianTrace, VarianceImpactTrendsForTheThreeFofNCases) {
   // science.md P4 [DERIVED]: with E Tr[H] = 2Ld and N = (L-1)d^2 + d, the variance impact per
   // 1/2 sigma^2 dt^2 is Tr/N (f = 1: falls with width and depth), Tr/sqrt(N) (f = sqrt(N):
   // about 2L/sqrt(L-1), width-independent, grows with depth) and Tr (f = N: grows with both).
-  RunFolder* f = nullptr;
-  run_experiment("experiment: {type: hessian_trace, depths: [2, 3, 5], widths: [8, 32], "
-                 "samples: 300, inits: 60}\n",
-                 &f);
-  const auto rows = csv_rows(f->metrics());
+  const auto rows = metrics_rows(
+      "experiment: {type: hessian_trace, depths: [2, 3, 5], widths: [8, 32], "
+      "samples: 300, inits: 60}\n");
   ASSERT_EQ(rows.size(), 6u);  // width-major: rows 0-2 width 8, rows 3-5 width 32
   for (int i = 0; i < 3; ++i) {
     const auto &narrow = rows[std::size_t(i)], &wide = rows[std::size_t(i + 3)];
@@ -69,12 +66,11 @@ TEST(HessianTrace, WidthVsDepthUsesCorrectedThmA4Trace) {
   // science.md P6: d = 10, unit-norm rows, 1/|D| loss (mse_scale 0.5): Tr[H]_3 ≈ 2 d' + d
   // (within 10 %; the seed's 2 d' + d d' is far off), Tr[H]_2 = d_hat + d within 2 %.
   // 40 inits: at d' = 5 the across-init spread of Tr_3 is ~25 %, so the mean is good to ~4 %.
-  RunFolder* f = nullptr;
-  run_experiment("experiment: {type: hessian_trace, depths: [2, 3], widths: [5, 50, 400], "
-                 "inputs: 10, init: unit_rows, mse_scale: 0.5, samples: 300, inits: 40}\n",
-                 &f);
+  const auto rows = metrics_rows(
+      "experiment: {type: hessian_trace, depths: [2, 3], widths: [5, 50, 400], "
+      "inputs: 10, init: unit_rows, mse_scale: 0.5, samples: 300, inits: 40}\n");
   int checked = 0;
-  for (const auto& r : csv_rows(f->metrics())) {
+  for (const auto& r : rows) {
     const double w = num(r, "width"), tr = num(r, "trace");
     if (num(r, "depth") == 2) {
       EXPECT_NEAR(tr, w + 10, 0.02 * (w + 10)) << "width " << w;
@@ -118,11 +114,9 @@ TEST(HessianTrace, ReluLowersTraceForEveryInitWithOneHiddenLayer) {
 
 TEST(HessianTrace, ReluLowersMeanTraceInDeeperNets) {
   // science.md P7: deeper nets hold on average over >= 100 inits (not per init).
-  RunFolder* f = nullptr;
-  run_experiment("experiment: {type: hessian_trace, depths: [3, 4], widths: [10], "
-                 "activations: [linear, relu], samples: 200, inits: 100}\n",
-                 &f);
-  const auto rows = csv_rows(f->metrics());
+  const auto rows = metrics_rows(
+      "experiment: {type: hessian_trace, depths: [3, 4], widths: [10], "
+      "activations: [linear, relu], samples: 200, inits: 100}\n");
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_LT(num(rows[2], "trace"), num(rows[0], "trace"));
   EXPECT_LT(num(rows[3], "trace"), num(rows[1], "trace"));
@@ -131,11 +125,10 @@ TEST(HessianTrace, ReluLowersMeanTraceInDeeperNets) {
 TEST(HessianTrace, Fig3AProtocolTraceIsTwiceMinWidthInputs) {
   // science.md P8: fixed semi-orthogonal first layer, whitened inputs, only the output layer
   // trained: N = h, Tr[H] = 2 min(h, d) exactly.
-  RunFolder* f = nullptr;
-  run_experiment("experiment: {type: hessian_trace, protocol: last_layer, depths: [2], "
-                 "widths: [2, 5, 10, 20, 40], inputs: 10, samples: 300, inits: 3}\n",
-                 &f);
-  for (const auto& r : csv_rows(f->metrics())) {
+  const auto rows = metrics_rows(
+      "experiment: {type: hessian_trace, protocol: last_layer, depths: [2], "
+      "widths: [2, 5, 10, 20, 40], inputs: 10, samples: 300, inits: 3}\n");
+  for (const auto& r : rows) {
     const double h = num(r, "width"), expect = 2 * std::min(h, 10.0);
     EXPECT_NEAR(num(r, "trace"), expect, 1e-10 * expect) << h;
     EXPECT_EQ(num(r, "n_params"), h);
@@ -170,11 +163,9 @@ TEST(DescentProbability, Theorem31ThresholdSeparatesDescentFromAscent) {
 TEST(DescentProbability, Theorem32BoundHoldsForWorstCaseBiasAtSmallLambdaDt) {
   // science.md P11: b exactly at the bound, beta adversarial on the sphere: max ΔL <= 0 when
   // lambda_max dt <= 0.25. Three times the bound is violated (the check is not vacuous).
-  RunFolder* f = nullptr;
-  run_experiment("experiment: {type: descent_probability, mode: bias, dt: 0.01, dims: [1, 5, 25], "
-                 "bias_ratios: [0.0], trials: 100}\n",
-                 &f);
-  const auto rows = csv_rows(f->metrics());
+  const auto rows = metrics_rows(
+      "experiment: {type: descent_probability, mode: bias, dt: 0.01, dims: [1, 5, 25], "
+      "bias_ratios: [0.0], trials: 100}\n");
   ASSERT_EQ(rows.size(), 9u);
   for (const auto& r : rows) {
     EXPECT_LE(num(r, "lambda_max_dt"), 0.25);
@@ -196,11 +187,10 @@ TEST(DescentProbability, PacBoundDescendsWithHighProbability) {
   // science.md P12 [VERIFIED, 4000 trials]: P(descent) at the PAC bound 1.000 (N = 1), 0.93
   // (N = 5, accept [0.88, 0.98]), >= 0.99 (N = 25); at the deterministic bound 1 for all N.
   // 1500 trials: binomial standard error at p = 0.93 is 0.007.
-  RunFolder* f = nullptr;
-  run_experiment("experiment: {type: descent_probability, mode: bias, dt: 0.001, dims: [1, 5, 25], "
-                 "trials: 1500, worst_case: false}\n",
-                 &f);
-  for (const auto& r : csv_rows(f->metrics())) {
+  const auto rows = metrics_rows(
+      "experiment: {type: descent_probability, mode: bias, dt: 0.001, dims: [1, 5, 25], "
+      "trials: 1500, worst_case: false}\n");
+  for (const auto& r : rows) {
     const double p = num(r, "prob_descent");
     const int n = std::stoi(r.at("n"));
     if (r.at("setting") == "deterministic") { EXPECT_EQ(p, 1.0) << n; }

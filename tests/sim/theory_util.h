@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Helpers of the theory-harness tests: run an experiment from YAML text through the registry,
-// build small networks and batches, format matrices as YAML.
+// Helpers of the experiment tests (theory harness, train): run an experiment from YAML text
+// through the registry, build small networks and batches, format matrices as YAML.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -85,6 +85,13 @@ inline std::vector<std::map<std::string, std::string>> csv_rows(const MetricsTab
     out.push_back(row);
   }
   return out;
+}
+
+// metrics.csv of a run of `yaml`, as csv_rows.
+inline std::vector<std::map<std::string, std::string>> metrics_rows(const std::string& yaml) {
+  RunFolder* f = nullptr;
+  run_experiment(yaml, &f);
+  return csv_rows(f->metrics());
 }
 
 inline double num(const std::map<std::string, std::string>& row, const std::string& key) {

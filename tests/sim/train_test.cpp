@@ -4,34 +4,16 @@
 // the step with the rows recorded so far kept.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 
 #include "hw_models/core/config.h"
 #include "hw_models/core/errors.h"
 #include "sim/experiment.h"
+#include "tests/sim/theory_util.h"
 
 namespace xb::sim {
 namespace {
 
-namespace fs = std::filesystem;
-
-nlohmann::ordered_json run(const std::string& yaml, RunFolder** keep = nullptr,
-                           uint64_t seed = 1) {
-  static int count = 0;
-  Config cfg = Config::from_string(yaml, "train.yaml");
-  auto exp = experiment_registry().create(Scope(cfg, "experiment"));
-  RunOptions opt;
-  opt.seed = seed;
-  opt.quiet = true;
-  exp->prepare(cfg, opt);
-  const fs::path dir = fs::temp_directory_path() /
-                       ("xb_train_" + std::to_string(::getpid()) + "_" + std::to_string(count++));
-  static std::unique_ptr<RunFolder> folder;
-  folder = std::make_unique<RunFolder>(dir.string(), true);
-  if (keep) *keep = folder.get();
-  exp->run(*folder);
-  return folder->summary();
-}
+using test::run_experiment;
 
 const char* kDigital =
     "task: {type: student_teacher, inputs: 6, outputs: 2, teacher_hidden: [6], samples: 64, "
@@ -42,25 +24,25 @@ const char* kDigital =
 
 TEST(Train, DigitalBackpropLearnsAndIsDeterministic) {
   RunFolder* f = nullptr;
-  const auto s = run(kDigital, &f);
+  const auto s = run_experiment(kDigital, &f);
   for (const char* k : {"final_train_loss", "final_test_loss", "total_pulses", "steps",
                         "weights_sha256"})
     EXPECT_TRUE(s.contains(k)) << k;
   EXPECT_EQ(s["steps"].get<int>(), 400);
   EXPECT_EQ(f->metrics().rows(), 5u);  // step 0 and every 100 steps
-  const auto again = run(kDigital);
+  const auto again = run_experiment(kDigital);
   EXPECT_EQ(s["weights_sha256"], again["weights_sha256"]);
-  const auto other = run(kDigital, nullptr, 2);
+  const auto other = run_experiment(kDigital, nullptr, 2);
   EXPECT_NE(s["weights_sha256"], other["weights_sha256"]);
 }
 
 TEST(Train, AnalogStochasticPulseTrains) {
   const std::string yaml = std::string(kDigital) +
                            "device: {type: ideal, dw_min: 0.001}\nscheme: {type: stochastic_pulse}\n";
-  const auto digital = run(kDigital);
+  const auto digital = run_experiment(kDigital);
   auto analog_yaml = yaml;
   analog_yaml.replace(analog_yaml.find("analog: false"), 13, "analog: true");
-  const auto s = run(analog_yaml);
+  const auto s = run_experiment(analog_yaml);
   EXPECT_GT(s["total_pulses"].get<double>(), 0.0);
   // Trains (below the initial loss), though not as well as exact digital steps.
   EXPECT_LT(s["final_train_loss"].get<double>(), 0.5);
@@ -68,7 +50,7 @@ TEST(Train, AnalogStochasticPulseTrains) {
 }
 
 TEST(Train, QuadraticWithSyntheticRule) {
-  const auto s = run(
+  const auto s = run_experiment(
       "task: {type: quadratic, hessian_diag: [1.0, 0.5], w_star: [0, 0], w0: [1, -2]}\n"
       "rule: {type: synthetic, b: 0, sigma: 0}\n"
       "experiment: {type: train, steps: 200, lr: 0.1}\n");
@@ -82,7 +64,7 @@ TEST(Train, DivergenceIsANumericalErrorNamingTheStep) {
   std::string yaml = kDigital;
   yaml.replace(yaml.find("lr: 0.05"), 8, "lr: 1e30");
   try {
-    run(yaml, &f);
+    run_experiment(yaml, &f);
     FAIL() << "no NumericalError";
   } catch (const NumericalError& e) {
     EXPECT_NE(std::string(e.what()).find("step "), std::string::npos) << e.what();
@@ -93,7 +75,7 @@ TEST(Train, DivergenceIsANumericalErrorNamingTheStep) {
 TEST(Train, BadKeysAreConfigErrors) {
   std::string yaml = kDigital;
   yaml.replace(yaml.find("activation: relu"), 16, "activation: relux");
-  EXPECT_THROW(run(yaml), ConfigError);
+  EXPECT_THROW(run_experiment(yaml), ConfigError);
 }
 
 }  // namespace
