@@ -20,7 +20,7 @@ Estimate Backprop::estimate(Model& m, const Batch& b, const Rng& stream, uint64_
   return e;
 }
 
-void register_backprop(RuleRegistry& r) {
+void register_rule_backprop(RuleRegistry& r) {
   add_rule<BackpropParams, Backprop>(r, "backprop", "exact gradient by backpropagation");
 }
 

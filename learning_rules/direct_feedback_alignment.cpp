@@ -40,7 +40,7 @@ Estimate DirectFeedbackAlignment::estimate(Model& m, const Batch& b, const Rng& 
   return e;
 }
 
-void register_direct_feedback_alignment(RuleRegistry& r) {
+void register_rule_direct_feedback_alignment(RuleRegistry& r) {
   add_rule<DirectFeedbackAlignmentParams, DirectFeedbackAlignment>(
       r, "direct_feedback_alignment", "output error sent to each layer by a fixed random matrix (Nøkland 2016)");
 }

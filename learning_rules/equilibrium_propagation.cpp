@@ -66,7 +66,7 @@ Estimate EquilibriumPropagation::estimate(Model& m, const Batch& b, const Rng& s
   return e;
 }
 
-void register_equilibrium_propagation(RuleRegistry& r) {
+void register_rule_equilibrium_propagation(RuleRegistry& r) {
   add_rule<EquilibriumPropagationParams, EquilibriumPropagation>(
       r, "equilibrium_propagation",
       "free and nudged relaxation of an energy-based network (Scellier & Bengio 2017)");

@@ -27,7 +27,7 @@ Estimate FeedbackAlignment::estimate(Model& m, const Batch& b, const Rng& stream
   return e;
 }
 
-void register_feedback_alignment(RuleRegistry& r) {
+void register_rule_feedback_alignment(RuleRegistry& r) {
   add_rule<FeedbackAlignmentParams, FeedbackAlignment>(
       r, "feedback_alignment", "errors sent back through fixed random matrices (Lillicrap 2016)");
 }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// A learning rule (`rule.type`) is a gradient estimator (architecture.md §6): from a model's
+// A learning rule (`rule.type`) is a gradient estimator (docs/learning-rules.md): from a model's
 // state and a batch it returns, side by side, the true gradient g and its own estimate ĝ; the
 // intended update is Δw = -lr ĝ. Returning both for the same state and batch is what lets a
-// harness measure the rule's bias E[ĝ] - g and covariance (science.md P1, §4 "required
-// learning-rule layer capability"). An update scheme then turns the intended update into pulses.
+// harness measure the rule's bias E[ĝ] - g and covariance (P1 in docs/theory.md). An update
+// scheme then turns the intended update into pulses.
 //
-// Every rule accepts Gaussian noise injection on hidden activations (science.md N13, [C21]):
+// Every rule accepts Gaussian noise injection on hidden activations ([C21] Sec. 2):
 // `injection: none | additive | multiplicative` and `injection_sigma`. The injected noise enters
 // the rule's own forward (and so backward) passes; the true gradient is always the clean one.
 #pragma once

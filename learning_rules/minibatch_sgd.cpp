@@ -37,7 +37,7 @@ Estimate MinibatchSgd::estimate(Model& m, const Batch& b, const Rng& stream, uin
   return e;
 }
 
-void register_minibatch_sgd(RuleRegistry& r) {
+void register_rule_minibatch_sgd(RuleRegistry& r) {
   add_rule<MinibatchSgdParams, MinibatchSgd>(
       r, "minibatch_sgd", "gradient on a random minibatch of the batch (exact minibatch noise, [Z22])");
 }

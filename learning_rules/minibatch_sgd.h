@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// minibatch_sgd: the exact minibatch noise of [Z22] (science.md N9, P19). The batch handed to
-// the rule is the whole data set D; the true gradient is the gradient on D and the estimate
-// the gradient on `size` rows drawn from it, with or without replacement.
+// minibatch_sgd: the exact minibatch noise of [Z22] Prop. 1/8 (P19 in docs/theory.md). The
+// batch handed to the rule is the whole data set D; the true gradient is the gradient on D and
+// the estimate the gradient on `size` rows drawn from it, with or without replacement.
 #pragma once
 
 #include "learning_rules/learning_rule.h"

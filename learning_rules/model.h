@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What a learning rule acts on: a model with a flat parameter vector and an exact loss and
 // gradient on a batch (always double: the theory harness needs the true gradient to machine
-// precision, science.md P1 "the learning-rule layer must be able to emit ... the true gradient").
-// Network (layered perceptron, digital or on tiles) and QuadraticModel (science.md P2, loss
+// precision: every rule reports the true gradient next to its estimate, P1 in docs/theory.md).
+// Network (layered perceptron, digital or on tiles) and QuadraticModel (P2 in docs/theory.md, loss
 // 0.5 (w - w*)^T H (w - w*)) implement it; rules that need the layer structure (feedback
 // alignment, node perturbation, equilibrium propagation) ask for network().
 #pragma once

@@ -8,7 +8,7 @@
 // Parameters are flattened layer by layer: W (out x in, row-major), then b (out) when biases
 // are on. Gradients are always computed in double from the weights the forward pass used.
 //
-// "Xavier" is the seeds' definition (science.md §0): E W = 0, E W^2 = 1/fan_in for every
+// "Xavier" is [G23]'s definition (docs/corrections.md C1): E W = 0, E W^2 = 1/fan_in for every
 // layer, output layer included (not Glorot's 2/(fan_in + fan_out), which is `glorot`).
 #pragma once
 
@@ -47,7 +47,7 @@ enum class Activation { linear, relu, tanh, sigmoid };
 Activation activation_from(const std::string& name);
 enum class LossKind { mse, cross_entropy };
 
-// Gaussian noise injection on hidden activations (science.md N13, [C21]): additive
+// Gaussian noise injection on hidden activations ([C21] Sec. 2): additive
 // h + sigma xi or multiplicative h (1 + sigma xi), every layer but the output.
 struct Injection {
   std::string kind = "none";  // none | additive | multiplicative

@@ -37,7 +37,7 @@ Estimate NodePerturbation::estimate(Model& m, const Batch& b, const Rng& stream,
   return e;
 }
 
-void register_node_perturbation(RuleRegistry& r) {
+void register_rule_node_perturbation(RuleRegistry& r) {
   add_rule<NodePerturbationParams, NodePerturbation>(
       r, "node_perturbation", "loss change under random pre-activation noise (Werfel 2003)");
 }

@@ -4,7 +4,8 @@
 // ΔL_n = L_n(ξ) - L_n(0) gives δ_l(n) = ΔL_n ξ_l(n) / s^2, an estimate of dL_n/da_l that is
 // unbiased up to O(s^2) (third moments of ξ vanish); then ĝ_W = (1/B) Σ_n δ_l(n) h_{l-1}(n)^T.
 // `samples` independent perturbations are averaged. Its variance grows with the number of
-// perturbed units (measure it with the harness: science.md §4).
+// perturbed units; the papers give no f(N) for it, so measure it with the harness
+// (estimator_stats with `widths`, docs/theory.md).
 #pragma once
 
 #include "learning_rules/learning_rule.h"

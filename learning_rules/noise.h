@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The seeds' synthetic gradient estimator (science.md P1, eq. 1 of [G23]):
+// The synthetic gradient estimator of [G23] eq. 1 (P1 in docs/theory.md):
 //
 //   estimate = g - b beta - sigma sqrt(f(N)) n_hat        (so that Δw = -estimate
 //                                                          = -g + b beta + sigma sqrt(f(N)) n_hat)
 //
 // with ||beta||_2 = sqrt(N) and n_hat zero-mean, E[n_i^2] = 1/N, E[n_i n_j] = 0 (i != j), so the
-// total noise variance is sigma^2 f(N) (models N1, N2, N8, N14 of science.md §3).
+// total noise variance is sigma^2 f(N): white noise scaled by f(N), a fixed-direction bias,
+// and the non-Gaussian laws of [L21] App. C and [C21].
 //
 // Noise laws (`noise`):
 //   gaussian      n_hat ~ N(0, I/N)

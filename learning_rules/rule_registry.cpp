@@ -4,20 +4,14 @@
 
 namespace xb::rules {
 
-#define XB_RULE(name) void register_##name(RuleRegistry&);
-#include "learning_rules/RULES.def"
+// rule_registry(), from RULES.def (hw_models/core/registry_list.h).
+#define XB_REGISTRY_KIND rule
+#define XB_REGISTRY_TYPE RuleRegistry
+#define XB_REGISTRY_LABEL "learning rule"
+#define XB_REGISTRY_LIST "learning_rules/RULES.def"
+#define XB_RULE XB_REGISTRY_ENTRY
+#include "hw_models/core/registry_list.h"
 #undef XB_RULE
-
-const RuleRegistry& rule_registry() {
-  static const RuleRegistry registry = [] {
-    RuleRegistry r("learning rule");
-#define XB_RULE(name) register_##name(r);
-#include "learning_rules/RULES.def"
-#undef XB_RULE
-    return r;
-  }();
-  return registry;
-}
 
 void InjectionParams::validate_injection(const Scope& s) const {
   s.require_one_of("injection", injection, {"none", "additive", "multiplicative"});

@@ -38,7 +38,7 @@ Estimate Synthetic::estimate(Model& m, const Batch& b, const Rng& stream, uint64
   return e;
 }
 
-void register_synthetic(RuleRegistry& r) {
+void register_rule_synthetic(RuleRegistry& r) {
   r.add({"synthetic", "true gradient + b beta + sigma sqrt(f(N)) n_hat ([G23] eq. 1)",
          [](const Scope& s) -> std::unique_ptr<LearningRule> {
            const EstimatorNoiseParams np = EstimatorNoiseParams::read(s);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// synthetic: the seeds' estimator (science.md P1, [G23] eq. 1) on any model:
+// synthetic: the estimator of [G23] eq. 1 (P1 in docs/theory.md) on any model:
 //   Δw = -g + b β + σ sqrt(f(N)) n̂,   i.e. ĝ = g - b β - σ sqrt(f(N)) n̂,
-// with the noise laws, β choices and sampling modes of learning_rules/noise.h (N1, N2, N8,
-// N14). Two further options (science.md N3, N4):
+// with the noise laws, β choices and sampling modes of learning_rules/noise.h. Two further
+// options, the bias and noise settings of [G23] Figs. 1, 7 and Cor. A.2:
 //   b_ratio, sigma_ratio > 0: the bias and noise are given relative to the gradient norm and
 //     recomputed every step: ||b β|| = b_ratio ||g||, E||noise||^2 = sigma_ratio^2 ||g||^2;
 //   b_steps, sigma_steps: per-step values of b and σ (call k uses entry min(k, size - 1)).

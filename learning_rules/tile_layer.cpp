@@ -4,15 +4,15 @@
 namespace xb::rules {
 
 MatrixD TileLayer::forward(const MatrixD& x) {
-  const hw::BatchMatrix xt = x.transpose().cast<Scalar>();
-  hw::BatchMatrix y;
+  const BatchMatrix xt = x.transpose().cast<Scalar>();
+  BatchMatrix y;
   tile_.forward(xt, y);
   return y.transpose().cast<double>();
 }
 
 MatrixD TileLayer::backward(const MatrixD& d) {
-  const hw::BatchMatrix dt = d.transpose().cast<Scalar>();
-  hw::BatchMatrix z;
+  const BatchMatrix dt = d.transpose().cast<Scalar>();
+  BatchMatrix z;
   tile_.backward(dt, z);
   return z.transpose().cast<double>();
 }
@@ -25,7 +25,7 @@ MatrixD TileLayer::update(const MatrixD& dw, const MatrixD& x, const MatrixD& d,
                           double& pulses) {
   hw::UpdateRequest req;
   const Matrix dwf = dw.cast<Scalar>();
-  hw::BatchMatrix xt, dt;
+  BatchMatrix xt, dt;
   if (x.size() && d.size()) {
     // ΔW = −lr · D · Xᵀ with D = dᵀ (out x B), X = xᵀ (in x B).
     xt = x.transpose().cast<Scalar>();
@@ -36,8 +36,10 @@ MatrixD TileLayer::update(const MatrixD& dw, const MatrixD& x, const MatrixD& d,
   } else {
     req.dw = &dwf;
   }
+  // The realised ΔW is formed here, once, in double (the tile's float report is not needed).
+  req.report_dw = false;
   const MatrixD before = weights();
-  const hw::UpdateReport rep = tile_.update(*scheme_, req);
+  const hw::UpdateReport rep = tile_.update(req);
   pulses += double(rep.pulses_up + rep.pulses_down);
   return weights() - before;
 }

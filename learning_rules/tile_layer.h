@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
-// A network layer on a crossbar tile (hw::Tile) written through an update scheme: the adapter
-// between the network's double, sample-per-row matrices and the tile's float,
+// A network layer on a crossbar tile (hw::Tile, written through the tile's own update scheme):
+// the adapter between the network's double, sample-per-row matrices and the tile's float,
 // sample-per-column batches. Biases stay digital (they live in the periphery).
 #pragma once
-
-#include <memory>
 
 #include "hw_models/crossbar/tile.h"
 #include "learning_rules/network.h"
@@ -13,8 +11,7 @@ namespace xb::rules {
 
 class TileLayer : public AnalogLayer {
  public:
-  TileLayer(hw::Tile tile, std::shared_ptr<const hw::UpdateScheme> scheme)
-      : tile_(std::move(tile)), scheme_(std::move(scheme)) {}
+  explicit TileLayer(hw::Tile tile) : tile_(std::move(tile)) {}
   MatrixD forward(const MatrixD& x) override;
   MatrixD backward(const MatrixD& d) override;
   MatrixD weights() const override;
@@ -25,7 +22,6 @@ class TileLayer : public AnalogLayer {
 
  private:
   hw::Tile tile_;
-  std::shared_ptr<const hw::UpdateScheme> scheme_;
 };
 
 }  // namespace xb::rules

@@ -30,7 +30,7 @@ Estimate WeightPerturbation::estimate(Model& m, const Batch& b, const Rng& strea
   return e;
 }
 
-void register_weight_perturbation(RuleRegistry& r) {
+void register_rule_weight_perturbation(RuleRegistry& r) {
   add_rule<WeightPerturbationParams, WeightPerturbation>(
       r, "weight_perturbation", "loss change under random perturbation of all weights");
 }

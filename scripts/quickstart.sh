@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# First README command: install, build, run the default study, draw its figures.
+# First command of the README's quick start: install, build, run the default study, draw its
+# figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh

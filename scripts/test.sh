@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Second README command: install what is missing, build, run the whole test suite.
+# Second command of the README's quick start (CI runs it): install what is missing, build, run
+# the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh

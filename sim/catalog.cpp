@@ -5,10 +5,10 @@
 
 #include "hw_models/crossbar/tile.h"
 #include "hw_models/periphery/periphery.h"
-#include "hw_models/sc/timing_params.h"
+#include "hw_models/timing/timing_params.h"
 #include "learning_rules/network.h"
 #include "hw_models/devices/device_model.h"
-#include "learning_rules/update_scheme.h"
+#include "hw_models/update/update_scheme.h"
 #include "sim/experiment.h"
 #include "learning_rules/learning_rule.h"
 #include "sim/tasks/task.h"
@@ -30,11 +30,11 @@ const std::map<std::string, Section>& sections() {
        {"DAC/ADC, read noise, IR drop, noise and bound management (section `periphery:`)",
         describe_params<hw::PeripheryParams>}},
       {"network", {"multilayer perceptron (section `network:`)", describe_params<rules::NetworkParams>}},
-      {"timing", {"timed-mode latencies (section `timing:`)", describe_params<sc::TimingParams>}},
+      {"timing", {"timed-mode latencies (section `timing:`)", describe_params<timing::TimingParams>}},
       {"energy", {"per-operation energies of the ledger (section `energy:`)",
-                  describe_params<sc::EnergyParams>}},
+                  describe_params<timing::EnergyParams>}},
       {"trace", {"VCD trace window and signal selection (section `trace:`)",
-                 describe_params<sc::TraceParams>}},
+                 describe_params<timing::TraceParams>}},
   };
   return table;
 }
@@ -56,7 +56,7 @@ std::vector<Catalog> catalogs() {
   return {
       catalog_of("devices", hw::device_registry()),
       catalog_of("experiments", experiment_registry()),
-      catalog_of("schemes", rules::scheme_registry()),
+      catalog_of("schemes", hw::scheme_registry()),
       catalog_of("rules", rules::rule_registry()),
       catalog_of("tasks", task_registry()),
       sections_catalog(),

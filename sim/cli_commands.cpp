@@ -11,7 +11,7 @@
 
 #include "hw_models/core/parallel.h"
 #include "hw_models/core/params.h"
-#include "hw_models/sc/instrument.h"
+#include "hw_models/timing/instrument.h"
 #include "sim/version.h"
 
 namespace fs = std::filesystem;
@@ -65,7 +65,7 @@ PreparedRun prepare_run(const RunArgs& args) {
   run.experiment = experiment_registry().create(Scope(run.cfg, "experiment"));
   run.experiment->prepare(run.cfg, run.options);
   // `timing:`, `energy:` and `trace:` are read in every mode (a config means the same in both).
-  run.instrument = sc::Instrument::create(run.cfg, run.options.mode, run.options.trace);
+  run.instrument = timing::Instrument::create(run.cfg, run.options.mode, run.options.trace);
   run.cfg.check_all_used();
   return run;
 }

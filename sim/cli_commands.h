@@ -9,8 +9,8 @@
 #include "hw_models/core/config.h"
 #include "sim/experiment.h"
 
-namespace xb::sc {
-class Instrument;  // hw_models/sc/instrument.h: pulse/energy ledger and timed mode
+namespace xb::timing {
+class Instrument;  // hw_models/timing/instrument.h: pulse/energy ledger and timed mode
 }
 
 namespace xb::sim {
@@ -33,7 +33,7 @@ struct PreparedRun {
   RunOptions options;
   std::unique_ptr<Experiment> experiment;
   bool plot = false;
-  std::shared_ptr<sc::Instrument> instrument;  // wraps the run: ledger, timed mode, trace
+  std::shared_ptr<timing::Instrument> instrument;  // wraps the run: ledger, timed mode, trace
 };
 
 PreparedRun prepare_run(const RunArgs& args);

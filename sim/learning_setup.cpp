@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sim/learning_setup.h"
 
-#include "learning_rules/update_scheme.h"
+#include "hw_models/update/update_scheme.h"
 
 namespace xb::sim {
 
@@ -25,7 +25,7 @@ LearningSetup LearningSetup::read(Config& cfg) {
     s.device = std::shared_ptr<const hw::DeviceModel>(
         hw::device_registry().create(Scope(cfg, "device")));
     s.scheme = std::shared_ptr<const hw::UpdateScheme>(
-        rules::scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
+        hw::scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
     s.tile = read_params<hw::TileParams>(Scope(cfg, "tile"));
     s.periphery = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
   }
@@ -38,8 +38,8 @@ std::vector<std::shared_ptr<rules::TileLayer>> LearningSetup::place_on_tiles(
   if (!np.analog) return layers;
   for (Index l = 0; l < net.layers(); ++l) {
     auto layer = std::make_shared<rules::TileLayer>(
-        hw::Tile(tile, periphery, device, net.fan_out(l), net.fan_in(l), seed, uint32_t(l)),
-        scheme);
+        hw::Tile(tile, periphery, device, net.fan_out(l), net.fan_in(l), seed, uint32_t(l),
+                 scheme->clone()));
     net.set_analog(l, layer);
     layers.push_back(layer);
   }

@@ -22,7 +22,7 @@ struct LearningSetup {
   // Hardware: read whenever a device is given (so that `--set network.analog=false` on an
   // analog config runs the same study digitally) and required when the network is analog.
   std::shared_ptr<const hw::DeviceModel> device;
-  std::shared_ptr<const hw::UpdateScheme> scheme;
+  std::shared_ptr<const hw::UpdateScheme> scheme;  // the prototype each tile clones
   hw::TileParams tile;
   hw::PeripheryParams periphery;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The xbarsim command line (interface.md). Exit codes: 0 success, 2 bad input, 3 numerical
+// The xbarsim command line (docs/cli.md). Exit codes: 0 success, 2 bad input, 3 numerical
 // failure (what was recorded stays on disk), 1 anything else.
 #include <CLI/CLI.hpp>
 
@@ -10,12 +10,13 @@
 #include <iostream>
 
 #include "hw_models/core/errors.h"
-#include "sim/bench.h"
+#include "hw_models/sc/timed_mode.h"
+#include "sim/bench/bench.h"
 #include "sim/catalog.h"
 #include "sim/cli_commands.h"
-#include "sim/device_fit.h"
+#include "sim/fit/device_fit.h"
 #include "sim/experiment.h"
-#include "sim/sweep.h"
+#include "sim/sweep/sweep.h"
 #include "sim/version.h"
 
 namespace {
@@ -63,10 +64,8 @@ int describe(const std::string& name) {
     std::vector<std::string> all = xb::sim::preset_names();
     for (const auto& c : xb::sim::catalogs())
       for (const auto& n : c.names()) all.push_back(n);
-    std::string msg = "describe " + name + ": no model, experiment or preset of that name";
-    const std::string near = xb::nearest(name, all);
-    if (!near.empty()) msg += " (did you mean '" + near + "'?)";
-    throw xb::ConfigError(msg);
+    throw xb::ConfigError("describe " + name + ": no model, experiment or preset of that name" +
+                          xb::did_you_mean(name, all));
   }
   return 0;
 }
@@ -74,6 +73,7 @@ int describe(const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  xb::sc::enable_timed_mode();
   CLI::App app{"xbarsim: memristive crossbar emulator and learning-rule simulator"};
   app.set_version_flag("--version", std::string("xbarsim ") + xb::sim::kVersion);
   app.require_subcommand(1);

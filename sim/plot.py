@@ -184,7 +184,7 @@ def device_label(run_dir):
 
 def make_savefig_atomic(matplotlib):
     """Every figure (run and sweep plotters alike) is written to a temporary file in the same
-    folder and renamed into place, so a PNG is complete or absent (interface.md)."""
+    folder and renamed into place, so a PNG is complete or absent (docs/cli.md, run folder)."""
     from matplotlib.figure import Figure
     plain = Figure.savefig
 

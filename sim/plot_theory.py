@@ -73,7 +73,7 @@ def plot_hessian_trace(run_dir, config, plt):
 def plot_delta_loss(run_dir, config, plt):
     """one_step: Fig. 4A (bias term vs ||g|| along the trajectory) or Fig. 4B (bias term vs b),
     and measured vs predicted ΔL against dt; multi_step: |residual| vs dt with a dt^3 guide;
-    steady_state: excess loss vs step with 1/2 b^T H^-1 b (corrected) and the seed's 1/2 b^T H b."""
+    steady_state: excess loss vs step with 1/2 b^T H^-1 b (corrected, docs/corrections.md C4) and [G23]'s 1/2 b^T H b."""
     rows = _rows(run_dir)
     summary = json.load(open(os.path.join(run_dir, "summary.json")))
     cols = rows[0].keys() if rows else []

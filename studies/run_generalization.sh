@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Generalization study ([G23] Fig. 1 / App. B.1 protocol, scaled to a 2-core machine; README
-# "Generalization study"): a 7 x 7 bias x noise sweep of the synthetic rule (3 seeds), the
+# Generalization study ([G23] Fig. 1 / App. B.1 protocol, scaled to a 2-core machine;
+# docs/generalization.md): a 7 x 7 bias x noise sweep of the synthetic rule (3 seeds), the
 # gokmen_vlasov device trained by the same protocol (3 seeds), the device's bias and noise
 # ratios (estimator_stats at three training states), then the heatmaps with the device point.
 # Outputs in studies/generalization/out/ (sweep folders, heatmaps, table.md). About 15 minutes

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Long STAT checks of the structured-noise predictions (science.md P23-P59) at the spec's step
-# counts: runs studies/noise/*.yaml (with --set variations) into runs/noise/<case> and prints
-# predicted vs measured with the spec's tolerance and PASS/FAIL. About 1-2 minutes on one core.
+# Long STAT checks of the structured-noise predictions (P23-P59 in docs/theory.md) at the step
+# counts of their reference simulations: runs studies/noise/*.yaml (with --set variations) into
+# runs/noise/<case> and prints predicted vs measured with each check's tolerance and PASS/FAIL. About 1-2 minutes on one core.
 # Usage: studies/run_noise.sh [BUILD_DIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +22,7 @@ def run(case, cfg, sets=()):
 
 rows, failures = [], 0
 def check(p, case, predicted, measured, tol, spec=None, kind="rel"):
-    """kind: rel | abs | info (reported only: heavy-tailed regimes, science.md P23/P28)."""
+    """kind: rel | abs | info (reported only: heavy-tailed regimes, P23/P28 in docs/theory.md)."""
     global failures
     err = abs(measured - predicted) / (abs(predicted) if kind != "abs" else 1.0)
     ok = err <= tol or kind == "info"
@@ -31,7 +31,7 @@ def check(p, case, predicted, measured, tol, spec=None, kind="rel"):
     failures += not ok
     rows.append((p, case, predicted, measured, spec, tol, ok))
 
-# P36/P37 white noise, 1-D (spec: 4e5 steps).
+# P36/P37 white noise, 1-D (reference: 4e5 steps).
 for lr, spec in [(0.5, 0.3333), (1.0, 1.0), (1.5, 3.0), (1.9, 19.0)]:
     s = run(f"white_lr{lr}", "white_1d.yaml", [f"experiment.dt={lr}"])
     check("P37", f"SGD k=1 c=1 lr={lr}", s["predicted_cov"][0], s["measured_cov"][0],
@@ -41,7 +41,7 @@ for mu, spec in [(0.45, 48.33), (0.6, 24.44), (0.8, 29.12)]:
             ["experiment.dt=2.75", f"experiment.momentum={mu}", "experiment.steps=1000000"])
     check("P37", f"momentum lr=2.75 mu={mu}", s["predicted_cov"][0], s["measured_cov"][0],
           0.05, spec)
-# P37/P40 non-commuting 2-D (spec: 6e5 steps, 3 % of the largest diagonal; train 2 %).
+# P37/P40 non-commuting 2-D (reference: 6e5 steps, 3 % of the largest diagonal; train 2 %).
 for lr, mu, spec, spec_train in [(1.5, 0.0, 2.2348, 1.3019), (1.0, 0.5, 1.1174, 0.7941),
                                  (2.5, 0.6, 10.642, 6.0923)]:
     s = run(f"noncomm_{lr}_{mu}", "noncommuting_2d.yaml",
@@ -51,7 +51,7 @@ for lr, mu, spec, spec_train in [(1.5, 0.0, 2.2348, 1.3019), (1.0, 0.5, 1.1174, 
           0.03 * big, spec, "abs")
     check("P40", f"2-D lr={lr} mu={mu} train error", s["predicted_train_error"],
           s["measured_train_error"], 0.02, spec_train)
-# P23/P26 label noise 1-D (spec: 3e5 steps, 3 %).
+# P23/P26 label noise 1-D (reference: 3e5 steps, 3 %).
 for lr, mu, spec in [(0.5, 0.0, 0.0357), (1.0, 0.0, 0.1250), (1.4, 0.0, 0.4375),
                      (0.5, 0.5, 0.0682), (1.0, 0.3, 0.1512)]:
     s = run(f"label_{lr}_{mu}", "label_noise.yaml",
@@ -65,8 +65,9 @@ for lr, mu, spec in [(0.5, 0.0, 0.0357), (1.0, 0.0, 0.1250), (1.4, 0.0, 0.4375),
               s["measured_train_error"], 0.03, 0.5625)
         check("P25", "noise cov a=1 S=10 lr=1", s["predicted_noise_cov"][0],
               s["measured_noise_cov"][0], 0.03)
-# The 3 % tolerance applies only where the tail index 2S/(a lr) - S >= 6 (science.md P23);
-# S = 10 has 3.3, so it is reported only (the spec measured 0.826 for 0.8443).
+# The 3 % tolerance applies only where the tail index 2S/(a lr) - S >= 6 (P23, P34 in
+# docs/theory.md); S = 10 has 3.3, so it is reported only (the reference simulation measured
+# 0.826 for 0.8443).
 for S, spec0, spec1 in [(50, 0.06908, 0.02629), (10, 0.8443, 0.2515)]:
     s = run(f"label2d_S{S}", "label_noise_2d.yaml", [f"task.batch={S}"])
     kind = "rel" if S == 50 else "info"
@@ -109,7 +110,7 @@ for lr in (0.2, 0.5, 0.8):
     s = run(f"minibatch_l21_{lr}", "minibatch_l21.yaml", [f"experiment.dt={lr}"])
     check("P45", f"N=1000 S=100 lr={lr} Sigma_00", s["predicted_cov"][0], s["measured_cov"][0], 0.05)
     check("P45", f"N=1000 S=100 lr={lr} Sigma_11", s["predicted_cov"][3], s["measured_cov"][3], 0.05)
-# P58 Levy SDE on the quartic (spec: L1 and mass_positive).
+# P58 Levy SDE on the quartic (reference: L1 and mass_positive).
 levy = {}
 for a, th, spec_l1, spec_mass in [(2.0, 0.0, 0.020, None), (1.9, 0.0, 0.026, None),
                                   (1.9, 0.9, 0.060, 0.479), (1.9, -0.9, 0.081, 0.533),
@@ -155,7 +156,7 @@ failures += not ok
 rows.append(("P59", "Thm 4.2: L1 decreasing in K", None, None, None, "order", ok))
 
 print(f"{'P':4s} {'case':48s} {'predicted':>11s} {'measured':>11s} {'tol':>10s}  result")
-for p, case, pred, meas, spec, tol, ok in rows:  # spec: the value quoted in science.md
+for p, case, pred, meas, spec, tol, ok in rows:  # spec: the reference value (docs/structured-noise.md)
     f = lambda v: f"{v:11.5g}" if isinstance(v, (int, float)) else f"{'':11s}"
     t = f"{tol:.3g}" if isinstance(tol, float) else str(tol)
     res = 'info' if t == 'info' else ('PASS' if ok else 'FAIL')

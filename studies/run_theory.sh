@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The theory harness's long checks and figures ([G23]; science.md P2-P14). Runs every config of
+# The theory harness's long checks and figures ([G23]; P2-P14 in docs/theory.md). Runs every config of
 # studies/theory/ into runs/theory/<name>, checks the acceptance criteria that are too slow for
 # ctest (printing PASS/FAIL per check), draws the figures (xbarsim plot), and prints the
-# estimator_stats table of the README (every rule x {ideal, two presets}).
+# estimator_stats table of docs/theory.md (every rule x {ideal, two presets}).
 # Usage: studies/run_theory.sh [BUILD_DIR] [NAME...]   (NAME: a config basename, or `table`)
 # Exit status: 1 when a check failed.
 set -eu

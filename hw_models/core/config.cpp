@@ -156,6 +156,12 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
   return best_d <= limit ? best : std::string();
 }
 
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates,
+                         const std::string& otherwise) {
+  const std::string near = nearest(word, candidates);
+  return near.empty() ? otherwise : " (did you mean '" + near + "'?)";
+}
+
 Config::Config()
     : source_("<config>"), root_(YAML::NodeType::Map), effective_(YAML::NodeType::Map) {}
 
@@ -211,10 +217,8 @@ void Config::expand_preset(const std::string& section, const std::string& preset
     throw ConfigError(config_message(source_of(key), key, "<non-scalar>", "must be a preset name"));
   const std::string name = name_node.as<std::string>();
   if (std::find(known_presets.begin(), known_presets.end(), name) == known_presets.end()) {
-    std::string rule = "unknown preset";
-    const std::string near = nearest(name, known_presets);
-    if (!near.empty()) rule += " (did you mean '" + near + "'?)";
-    throw ConfigError(config_message(source_of(key), key, name, rule));
+    throw ConfigError(config_message(source_of(key), key, name,
+                                     "unknown preset" + did_you_mean(name, known_presets)));
   }
   const std::string path = preset_dir + "/" + name + ".yaml";
   Config preset = from_file(path);
@@ -257,11 +261,8 @@ void Config::check_all_used() const {
       if (key.rfind(u + ".", 0) == 0) used = true;
     if (used) continue;
     const std::vector<std::string> cands(declared_.begin(), declared_.end());
-    std::string rule = "unknown key";
-    const std::string near = nearest(key, cands);
-    if (!near.empty()) {
-      rule += " (did you mean '" + near + "'?)";
-    } else {
+    std::string hint = did_you_mean(key, cands);
+    if (hint.empty()) {
       // List the valid keys of the same section, which is what the user needs next.
       const auto dot = key.rfind('.');
       const std::string section = dot == std::string::npos ? "" : key.substr(0, dot + 1);
@@ -269,11 +270,11 @@ void Config::check_all_used() const {
       for (const auto& c : cands)
         if (c.rfind(section, 0) == 0 && c.find('.', section.size()) == std::string::npos)
           valid += (valid.empty() ? "" : ", ") + c.substr(section.size());
-      if (!valid.empty()) rule += "; valid keys here: " + valid;
+      if (!valid.empty()) hint = "; valid keys here: " + valid;
     }
     YAML::Emitter e;
     e << YAML::Flow << get(key);
-    throw ConfigError(config_message(source_of(key), key, e.c_str(), rule));
+    throw ConfigError(config_message(source_of(key), key, e.c_str(), "unknown key" + hint));
   }
 }
 

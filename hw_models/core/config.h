@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The configuration tree: a YAML document addressed by dotted keys ("device.dw_min").
 // Every key a model reads is declared (for suggestions and `describe`) and marked as used;
-// after a run is built, any key nobody used is an error (architecture.md §3.5). The values
-// actually used, defaults filled in, form the effective config written into the run folder.
+// after a run is built, any key nobody used is an error (a misspelt key never passes
+// silently). The values actually used, defaults filled in, form the effective config written
+// into the run folder.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -66,6 +67,10 @@ class Config {
 std::size_t edit_distance(const std::string& a, const std::string& b);
 // The candidate nearest to `word`, or "" when none is close enough to be a plausible typo.
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
+// The suggestion appended to a message about a bad `word`: " (did you mean 'x'?)" with the
+// nearest candidate, or `otherwise` (e.g. "; known: a, b") when none is close enough.
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates,
+                         const std::string& otherwise = "");
 
 std::vector<std::string> split_key(const std::string& dotted);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Non-Gaussian noise laws used by the estimator-noise models (science.md §3 N8, N14) and the
-// Lévy-driven SDE (P57). All draw from an xb::Rng, so they are reproducible per (seed, stream,
+// Non-Gaussian noise laws used by the estimator-noise models (Student-t and centred chi-squared
+// noise of [L21] App. C, alpha-stable noise of [C21]) and the Lévy-driven SDE (P57 in
+// docs/theory.md). All draw from an xb::Rng, so they are reproducible per (seed, stream,
 // event, lane).
 #pragma once
 
@@ -10,7 +11,7 @@
 namespace xb {
 
 // One draw of S_alpha(1, theta, 0) in the Samorodnitsky–Taqqu ("S1") parametrisation
-// (science.md §0): E exp(itX) = exp{-|t|^a (1 - i theta sgn(t) tan(pi a / 2))} for a != 1, and
+// (docs/corrections.md C17): E exp(itX) = exp{-|t|^a (1 - i theta sgn(t) tan(pi a / 2))} for a != 1, and
 // exp{-|t| (1 + i theta (2/pi) sgn(t) log|t|)} for a = 1. Hence the mean is 0 for a > 1
 // (the S0 form would add a drift -theta tan(pi a / 2)), and a = 2 gives N(0, 2).
 // Chambers–Mallows–Stuck (1976) sampler in Weron's (1996) form. alpha in (0, 2], theta in [-1, 1].

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The two user-facing failure classes (architecture.md §3.10, interface.md exit codes).
+// The two user-facing failure classes (exit codes 2 and 3, docs/cli.md).
 // Anything else that escapes is a bug and exits 1.
 #pragma once
 

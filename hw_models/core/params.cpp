@@ -37,9 +37,7 @@ void Scope::require_one_of(const std::string& name, const std::string& v,
     if (a == v) return;
   std::string rule = "must be one of ";
   for (std::size_t i = 0; i < allowed.size(); ++i) rule += (i ? ", " : "") + allowed[i];
-  const std::string near = nearest(v, allowed);
-  if (!near.empty()) rule += " (did you mean '" + near + "'?)";
-  fail(name, v, rule);
+  fail(name, v, rule + did_you_mean(v, allowed));
 }
 
 bool parse_si_number(const std::string& text, const std::string& unit, double& out) {
@@ -124,48 +122,36 @@ void ParamReader::read(const char* name, const YAML::Node& n, std::string& out,
   out = n.Scalar();
 }
 
-void ParamReader::read(const char* name, const YAML::Node& n, std::vector<double>& out,
-                       const std::string& unit) {
-  if (!n.IsSequence()) scope_.fail(name, show_node(n), "must be a list of numbers");
+template <class T>
+void ParamReader::read_list(const char* name, const YAML::Node& n, std::vector<T>& out,
+                            const std::string& unit, const char* rule) {
+  if (!n.IsSequence()) scope_.fail(name, show_node(n), rule);
   out.clear();
   for (std::size_t i = 0; i < n.size(); ++i) {
-    double v = 0;
+    T v{};
     read((std::string(name) + "[" + std::to_string(i) + "]").c_str(), n[i], v, unit);
     out.push_back(v);
   }
+}
+
+void ParamReader::read(const char* name, const YAML::Node& n, std::vector<double>& out,
+                       const std::string& unit) {
+  read_list(name, n, out, unit, "must be a list of numbers");
 }
 
 void ParamReader::read(const char* name, const YAML::Node& n, std::vector<int>& out,
                        const std::string& unit) {
-  if (!n.IsSequence()) scope_.fail(name, show_node(n), "must be a list of integers");
-  out.clear();
-  for (std::size_t i = 0; i < n.size(); ++i) {
-    int v = 0;
-    read((std::string(name) + "[" + std::to_string(i) + "]").c_str(), n[i], v, unit);
-    out.push_back(v);
-  }
+  read_list(name, n, out, unit, "must be a list of integers");
 }
 
 void ParamReader::read(const char* name, const YAML::Node& n, std::vector<std::string>& out,
                        const std::string& unit) {
-  if (!n.IsSequence()) scope_.fail(name, show_node(n), "must be a list");
-  out.clear();
-  for (std::size_t i = 0; i < n.size(); ++i) {
-    std::string v;
-    read((std::string(name) + "[" + std::to_string(i) + "]").c_str(), n[i], v, unit);
-    out.push_back(v);
-  }
+  read_list(name, n, out, unit, "must be a list");
 }
 
 void ParamReader::read(const char* name, const YAML::Node& n,
                        std::vector<std::vector<double>>& out, const std::string& unit) {
-  if (!n.IsSequence()) scope_.fail(name, show_node(n), "must be a list of lists of numbers");
-  out.clear();
-  for (std::size_t i = 0; i < n.size(); ++i) {
-    std::vector<double> row;
-    read((std::string(name) + "[" + std::to_string(i) + "]").c_str(), n[i], row, unit);
-    out.push_back(row);
-  }
+  read_list(name, n, out, unit, "must be a list of lists of numbers");
 }
 
 YAML::Node ParamReader::to_node(const std::vector<double>& v) {

@@ -109,6 +109,11 @@ class ParamReader {
             const std::string& unit);
   void read(const char* name, const YAML::Node& n, std::vector<std::vector<double>>& out,
             const std::string& unit);
+  // The list overloads: fails with `rule` unless `n` is a list, then reads element i as
+  // name[i] with the element type's own overload.
+  template <class T>
+  void read_list(const char* name, const YAML::Node& n, std::vector<T>& out,
+                 const std::string& unit, const char* rule);
 
   template <class T>
   static YAML::Node to_node(const T& v) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Models are chosen by name from the config (`device.type: soft_bounds`). Each model file
-// ends with one register_<name>() function; the list files (DEVICES.def, SCHEMES.def, ...)
-// name them once, for CMake and for C++ (NEST-style modelsets, architecture.md §3.3).
+// ends with one register_<kind>_<name>() function (register_device_soft_bounds); the list
+// files (DEVICES.def, SCHEMES.def, ...) name them once, for CMake and for C++ (NEST-style
+// modelset files: no enum, no switch); registry_list.h turns a list into its registry.
 #pragma once
 
 #include <functional>
@@ -74,10 +75,8 @@ class Registry {
   const Entry& get(const std::string& name, const Scope& scope) const {
     auto it = entries_.find(name);
     if (it == entries_.end()) {
-      std::string rule = "unknown " + kind_;
-      const std::string near = nearest(name, names());
-      rule += near.empty() ? "; known: " + list() : " (did you mean '" + near + "'?)";
-      scope.fail("type", name, rule);
+      scope.fail("type", name,
+                 "unknown " + kind_ + did_you_mean(name, names(), "; known: " + list()));
     }
     return it->second;
   }

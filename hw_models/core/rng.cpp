@@ -12,15 +12,12 @@
 
 namespace xb {
 
-namespace {
-// SplitMix64 finaliser: spreads (seed, stream, unit) over the 64-bit Philox key.
 uint64_t mix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ULL;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
   x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
   return x ^ (x >> 31);
 }
-}  // namespace
 
 Rng::Rng(uint64_t seed, Stream stream, uint32_t unit, uint64_t event, uint32_t lane)
     : seed_(seed), stream_(static_cast<uint32_t>(stream)), unit_(unit), event_(event),

@@ -6,7 +6,8 @@
 // (forked) tile replays exactly unless it is given another unit or event.
 //
 // Rng satisfies the uniform random bit generator interface, so Boost.Random distributions
-// (portable across standard libraries, unlike std::, architecture.md §1.7) draw from it.
+// draw from it: their algorithms are Boost's own, so they give the same numbers with every
+// standard library, unlike std:: distributions (not necessarily across Boost versions).
 #pragma once
 
 #include <Random123/philox.h>
@@ -18,7 +19,11 @@
 
 namespace xb {
 
-// Independent stream kinds derived from one master seed (architecture.md §3.2).
+// SplitMix64 finaliser (Steele et al. 2014): a bijective hash of a 64-bit counter, used to
+// spread (seed, stream, unit) over the Philox key and to derive fork seeds.
+uint64_t mix64(uint64_t x);
+
+// Independent stream kinds derived from one master seed (docs/cli.md, random streams).
 enum class Stream : uint32_t {
   fabrication = 1,  // device-to-device variation, drawn once
   cycle = 2,        // cycle-to-cycle update noise

@@ -19,6 +19,10 @@ using MatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 using VectorD = Eigen::VectorXd;
 
+// Column-per-sample batches of tile reads and updates: X is in_size x B (column-major, so one
+// sample is contiguous).
+using BatchMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+
 // Signed pulse counts per device: positive = up (potentiation), negative = down.
 using PulseArray = Eigen::Array<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 

@@ -1,28 +1,33 @@
 // SPDX-License-Identifier: MIT
 // A crossbar tile: an out_size x in_size weight matrix held as device states, read through the
-// periphery and written by parallel pulsed updates (aihwkit's RPUPulsed split into device /
-// periphery / update engine, architecture.md §1.1).
+// periphery and written by parallel pulsed updates (aihwkit's pulsed tile, Rasch et al. 2021,
+// split the same way into device, periphery and update engine).
+//
+// A tile owns its parts, each a model of its own: the device states (hw_models/devices/), the
+// read periphery (hw_models/periphery/) and the update engine (an UpdateScheme instance,
+// hw_models/update/). Every operation reports its cost (OpCost, timing_hook.h) to an optional
+// hook; latency and energy are computed from that cost elsewhere (hw_models/timing/).
 //
 // API for network layers (everything a layer needs):
 //
 //   auto dev = std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
-//   auto scheme = rules::scheme_registry().create(Scope(cfg, "scheme"), "ideal");
-//   hw::Tile tile(Scope(cfg, "tile"), Scope(cfg, "periphery"), dev, out_size, in_size, seed, tile_id);
-//   // or: hw::Tile tile(TileParams{...}, PeripheryParams{...}, dev, out_size, in_size, seed, tile_id);
+//   auto scheme = hw::scheme_registry().create(Scope(cfg, "scheme"), "ideal");
+//   hw::Tile tile(Scope(cfg, "tile"), Scope(cfg, "periphery"), dev, out_size, in_size, seed,
+//                 tile_id, std::move(scheme));
 //   tile.set_weights(W0);                    // W0: Matrix out_size x in_size (programmed, clipped)
 //   const Matrix& W = tile.weights();        // current weights, no read noise (the "true" W)
 //   tile.forward(X, Y);                      // Y = W X   X: in_size x B, Y: out_size x B (resized)
 //   tile.backward(D, Z);                     // Z = Wᵀ D  D: out_size x B, Z: in_size x B (resized)
 //   hw::UpdateRequest req;  req.x = &X;  req.d = &D;  req.lr = 0.01;   // ΔW = −lr·D·Xᵀ
 //   //   or req.dw = &dW (dense intended ΔW, W <- W + ΔW)
-//   hw::UpdateReport rep = tile.update(*scheme, req);  // pulses_up/down, intended, realised ΔW
+//   hw::UpdateReport rep = tile.update(req); // pulses_up/down, write slots, intended, realised ΔW
 //   hw::Tile copy = tile.fork(k);            // same devices and weights, independent cycle/read noise
 //
-// Reads are batched matrix-matrix products (one GEMM for B samples) with the periphery of
-// periphery.h applied per sample; both reads use the same `periphery:` parameters. Reads use
-// the device's read_weights() (drift, faults, levels), cached between updates; the device's
-// per-weight add_read_noise() is not applied (it would cost a pass over W per read): model
-// read noise with periphery.w_noise.
+// Reads are batched matrix-matrix products (one GEMM for B samples) with the periphery applied
+// per sample; both reads use the same `periphery:` parameters. Reads use the device's
+// read_weights() (drift, faults, levels), cached between updates; the device's per-weight
+// add_read_noise() is not applied (it would cost a pass over W per read): model read noise
+// with periphery.w_noise.
 //
 // Mapping (`tile.mapping`):
 //   single        one device per cross-point, W = w (device weight units).
@@ -38,7 +43,8 @@
 // new stream seed from (stream seed, k), so forks share fabrication and differ in cycle and
 // read noise. Results do not depend on the thread count (xb::set_threads).
 //
-// Copying a Tile copies its state (a value type); the device model is shared and stateless.
+// Copying a Tile copies its state, the scheme's state included (a value type); the device
+// model is shared and stateless.
 #pragma once
 
 #include <cstdint>
@@ -48,10 +54,10 @@
 
 #include "hw_models/core/params.h"
 #include "hw_models/core/rng.h"
-#include "hw_models/crossbar/update_scheme.h"
 #include "hw_models/crossbar/timing_hook.h"
 #include "hw_models/devices/device_model.h"
 #include "hw_models/periphery/periphery.h"
+#include "hw_models/update/update_scheme.h"
 
 namespace xb::hw {
 
@@ -79,17 +85,25 @@ struct ReadStats {
 
 class Tile {
  public:
+  // `scheme` is the tile's update engine; null means the `ideal` scheme.
   Tile(const TileParams& tp, const PeripheryParams& pp, std::shared_ptr<const DeviceModel> device,
-       Index out_size, Index in_size, uint64_t seed, uint32_t tile_id);
+       Index out_size, Index in_size, uint64_t seed, uint32_t tile_id,
+       std::unique_ptr<UpdateScheme> scheme = nullptr);
   // Reads and validates `tile:` and `periphery:` (either scope may be absent: defaults).
   Tile(const Scope& tile, const Scope& periphery, std::shared_ptr<const DeviceModel> device,
-       Index out_size, Index in_size, uint64_t seed, uint32_t tile_id);
+       Index out_size, Index in_size, uint64_t seed, uint32_t tile_id,
+       std::unique_ptr<UpdateScheme> scheme = nullptr);
+  Tile(const Tile& other);
+  Tile& operator=(const Tile& other);
+  Tile(Tile&&) = default;
+  Tile& operator=(Tile&&) = default;
 
   Index out_size() const { return out_; }
   Index in_size() const { return in_; }
   uint32_t id() const { return id_; }
 
   // Programs the devices to W (clipped to what the mapping can represent); no pulses counted.
+  // The scheme forgets state that referred to the old weights.
   void set_weights(const Matrix& w);
   // Current weights as a read sees them before read noise (device read_weights + mapping).
   const Matrix& weights() const;
@@ -98,9 +112,11 @@ class Tile {
   void forward(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y);
   void backward(const Eigen::Ref<const BatchMatrix>& d, BatchMatrix& z);
 
-  UpdateReport update(const UpdateScheme& scheme, const UpdateRequest& request);
+  // Writes the request through the tile's scheme.
+  UpdateReport update(const UpdateRequest& request);
 
-  // A copy with the same devices and weights whose cycle and read streams are re-keyed by k.
+  // A copy with the same devices, weights and scheme state whose cycle and read streams are
+  // re-keyed by k.
   Tile fork(uint32_t k) const;
 
   // Effects between updates (device lifetime decay, diffusion, drift), see DeviceModel::advance.
@@ -113,13 +129,14 @@ class Tile {
 
   const ReadStats& read_stats() const { return stats_; }
   const TileParams& tile_params() const { return tp_; }
-  const PeripheryParams& periphery() const { return pp_; }
+  const Periphery& periphery() const { return periphery_; }
+  const UpdateScheme& scheme() const { return *scheme_; }
   const DeviceModel& device() const { return *device_; }
   bool differential() const { return differential_; }
   // Device states: [0] = the single device, or G+; [1] = G− (differential only).
   const DeviceState& device_state(int k = 0) const { return k == 0 ? plus_ : minus_; }
 
-  // ---- hooks for update schemes (learning_rules/) ----
+  // ---- hooks for update schemes (hw_models/update/) ----
   // Weight change of one pulse at the symmetry point, in weight units.
   double dw_min() const;
   // Applies signed pulse counts (positive = increase W) built row block by row block:
@@ -133,17 +150,15 @@ class Tile {
   // A stream for a scheme's own draws (pulse trains) of the update the next apply_pulses call
   // will apply, keyed by that event and `lane`. Take it before calling apply_pulses.
   Rng scheme_rng(uint32_t lane) const;
-  // Digital high-precision memory beside the array (out_size x in_size, zero at first use) for
-  // schemes that carry what they could not write yet from one update to the next
-  // (mixed_precision). set_weights() clears it; fork() copies it with the rest of the tile.
-  Matrix& digital_accumulator();
 
  private:
   void refresh_weights() const;
-  void read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool transposed);
+  OpCost read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool transposed);
+  OpCost write(const UpdateRequest& request, UpdateReport& report);
 
   TileParams tp_;
-  PeripheryParams pp_;
+  Periphery periphery_;
+  std::unique_ptr<UpdateScheme> scheme_;
   std::shared_ptr<const DeviceModel> device_;
   Index out_ = 0, in_ = 0;
   uint64_t seed_ = 0;         // master seed (fabrication)
@@ -155,10 +170,16 @@ class Tile {
   uint64_t update_event_ = 0, read_event_ = 0;
   ReadStats stats_;
   PulseArray pulses_, pulses_aux_;  // scratch for apply_pulses
-  Matrix accumulator_;              // see digital_accumulator
   mutable Matrix w_;                // cached weights()
   mutable bool w_dirty_ = true;
   TimingHook* hook_ = nullptr;  // see set_timing_hook
 };
+
+// Slots of a pulse-count write done row after row with the columns of a row in parallel:
+// ceil(pulses / in_size), a lower bound (pulse_count, mixed_precision and dense writes).
+inline uint64_t row_serial_slots(const UpdateReport& r, const Tile& t) {
+  const uint64_t pulses = r.pulses_up + r.pulses_down, n = uint64_t(t.in_size());
+  return (pulses + n - 1) / n;
+}
 
 }  // namespace xb::hw

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-// The seam between the tile kernels and anything that watches them (the pulse/energy ledger of
-// functional mode, the SystemC timing shell of timed mode, hw_models/sc/). No SystemC here:
-// xb_hw stays free of it (architecture.md §3.9, §3.14).
+// The seam between the tile kernels and anything that watches them: the pulse/energy ledger of
+// functional mode (hw_models/timing/) and the SystemC timing shell of timed mode
+// (hw_models/sc/). No SystemC here.
 //
-// A Tile with a hook calls hook->run(tile, op, samples, kernel) from forward/backward/update
-// instead of running the kernel itself; the hook runs the kernel exactly once, in the order it
-// was called, and accounts for it (counts, latency, trace). Because the kernels run in the same
-// order on the same streams, results are bit-identical with and without a hook. A null hook
-// (the default) costs one branch.
+// A Tile with a hook calls hook->run(tile, op, kernel) from forward/backward/update instead of
+// running the kernel itself; the hook runs the kernel exactly once, in the order it was called,
+// and accounts for the cost the kernel reports (counts for the ledger, latency for the shell,
+// signals for the trace). Because the kernels run in the same order on the same streams,
+// results are bit-identical with and without a hook. A null hook (the default) costs one branch.
 //
 // Learning rules and the training loop publish what they are doing (the rule phase: estimate,
 // free/nudged phases, perturbation passes, update, eval) and the loss through
@@ -27,22 +27,29 @@ class Tile;
 // What a tile is asked to do; the values are the trace's `phase` codes (0 = idle).
 enum class TileOp : int { forward = 1, backward = 2, update = 3 };
 
-// Filled by the kernel of one tile operation (reads are counted by the hook from
-// Tile::read_stats(), which the tile updates itself).
-struct TileOpResult {
-  uint64_t pulses_up = 0;
-  uint64_t pulses_down = 0;
-  int bl = 0;  // stochastic_pulse bit length (per sample), 0 for other schemes
-  bool programmed = false;  // written by reprogramming, not by pulses (ideal)
+// The cost of one tile operation as the tile itself reports it: plain data from which the
+// latency model (hw_models/timing/latency_model.h) and the energy ledger work, so neither has
+// to know how a read or a scheme works.
+struct OpCost {
+  TileOp op = TileOp::forward;
+  Index samples = 0;           // samples in the batch (1 for a dense update)
+  // Reads: every pass drives lines_in DAC inputs, reads every cell once and converts lines_out
+  // outputs. Passes = samples + bound-management re-reads.
+  uint64_t read_passes = 0;
+  Index lines_in = 0, lines_out = 0;
+  uint64_t adc_saturations = 0;  // outputs saturated on their final read
+  uint64_t input_clips = 0;      // inputs clipped at the DAC range
+  // Updates: pulses applied and the time slots the scheme needed to apply them.
+  uint64_t pulses_up = 0, pulses_down = 0;
+  uint64_t write_slots = 0;
 };
 
 class TimingHook {
  public:
   virtual ~TimingHook() = default;
-  // Runs `kernel` once (it performs `op` on `tile` for `samples` samples and fills the result)
-  // and accounts for it. Exceptions of the kernel propagate to the caller.
-  virtual void run(const Tile& tile, TileOp op, Index samples,
-                   const std::function<void(TileOpResult&)>& kernel) = 0;
+  // Runs `kernel` once (it performs `op` on `tile` and returns its cost) and accounts for it.
+  // Exceptions of the kernel propagate to the caller.
+  virtual void run(const Tile& tile, TileOp op, const std::function<OpCost()>& kernel) = 0;
 };
 
 // The per-run instrument: hands out one hook per tile and receives the rule phase and loss.

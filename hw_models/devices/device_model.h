@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// A pulsed device model acts on a whole rows x cols array of devices at once (architecture.md
-// §3.7): the model is stateless and registered by name; all per-device state lives in a
-// copyable DeviceState value, so a tile can be forked to draw independent realisations of
-// the same update (same fabrication, independent cycle noise).
+// A pulsed device model acts on a whole rows x cols array of devices at once (whole-array
+// Eigen kernels, no per-device calls): the model is stateless and registered by name; all
+// per-device state lives in a copyable DeviceState value, so a tile can be forked to draw
+// independent realisations of the same update (same fabrication, independent cycle noise).
 //
-// Common step law of every pulsed model (aihwkit semantics, hardware.md §1.1 and §5.6):
+// Common step law of every pulsed model (aihwkit PulsedDevice semantics; docs/devices.md):
 //   one pulse in direction d = ±1 moves w by  d · dw_d(i,j) · f_d(w) · (1 + dw_min_std ξ)
 //   (multiplicative c2c noise; additive variant adds dw_min·dw_min_std·ξ), then w is clipped
 //   to the device's own bounds [w_min(i,j), w_max(i,j)].

@@ -47,7 +47,7 @@ double ExpStepDevice::granularity() const {
   return g > 0 ? g : p_.dw_min;
 }
 
-void register_exp_step(DeviceRegistry& r) {
+void register_device_exp_step(DeviceRegistry& r) {
   r.add_model<ExpStepParams, ExpStepDevice>(
       "exp_step", "Δw = ±dw·max(1 − A·e^(±γz), 0), z = 2aw/(b_max − b_min) + b (aihwkit ExpStep)");
 }

@@ -27,7 +27,7 @@ void IdealDevice::apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArray
           .min(s.w_max.middleRows(row0, r));
 }
 
-void register_ideal(DeviceRegistry& r) {
+void register_device_ideal(DeviceRegistry& r) {
   r.add_model<IdealParams, IdealDevice>("ideal",
                                         "exact ±dw_min steps, hard bounds, no noise (reference)");
 }

@@ -36,7 +36,7 @@ void LinearStepDevice::step(const DeviceState& s, Index r, const RowArray& w, co
   dw = (sgn > 0).select(up, down);
 }
 
-void register_linear_step(DeviceRegistry& r) {
+void register_device_linear_step(DeviceRegistry& r) {
   r.add_model<LinearStepParams, LinearStepDevice>(
       "linear_step", "Δw = ±dw·(1 ∓ γ·w/B), step linear in w (aihwkit LinearStep; ECRAM)");
 }

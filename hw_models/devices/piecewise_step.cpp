@@ -45,7 +45,7 @@ double PiecewiseStepDevice::granularity() const {
   return g > 0 ? g : p_.dw_min;
 }
 
-void register_piecewise_step(DeviceRegistry& r) {
+void register_device_piecewise_step(DeviceRegistry& r) {
   r.add_model<PiecewiseStepParams, PiecewiseStepDevice>(
       "piecewise_step", "Δw = ±dw·f(w), f interpolated linearly between node lists (aihwkit "
                         "PiecewiseStep)");

@@ -45,7 +45,7 @@ double PowStepDevice::granularity() const {
   return g > 0 ? g : p_.dw_min;
 }
 
-void register_pow_step(DeviceRegistry& r) {
+void register_device_pow_step(DeviceRegistry& r) {
   r.add_model<PowStepParams, PowStepDevice>(
       "pow_step", "Δw = ±dw·ω^γ, ω = normalised distance to the bound (aihwkit PowStep)");
 }

@@ -17,7 +17,7 @@ using IntRow = Eigen::Array<int32_t, 1, Eigen::Dynamic>;
 // pulses_summed): 6σ leaves a probability below 4·Φ̄(6) ≈ 4e-9 per device and update.
 constexpr Scalar kFastPathSigmas = 6.0f;
 
-// PCM 1/f read noise (aihwkit PCMLikeNoiseModel, hardware.md §5.3).
+// PCM 1/f read noise (aihwkit PCMLikeNoiseModel).
 constexpr double kPcmReadTime = 250e-9;  // t_read
 }  // namespace
 
@@ -302,7 +302,8 @@ void PulsedDevice::read_weights(const DeviceState& s, Array& out) const {
     out = (s.w_min + ((out - s.w_min) / q).round() * q).max(s.w_min).min(s.w_max);
   }
   if (s.drift_nu.size() && s.age_s > p_.drift_t0) {
-    // Power law g(t) = g(t0)·(t/t0)^−ν (hardware.md §5.3), ν per device.
+    // Power law g(t) = g(t0)·(t/t0)^−ν (the PCM drift law of aihwkit's PCMLikeNoiseModel, t0 =
+    // drift_t0 = 20 s by default), ν per device.
     const Scalar lt = Scalar(std::log(s.age_s / p_.drift_t0));
     out *= (-lt * s.drift_nu).exp();
   }
@@ -317,7 +318,7 @@ void PulsedDevice::add_read_noise(const DeviceState& s, Array& w, Rng& read) con
     w += Scalar(p_.read_noise_std) * xi;
     return;
   }
-  // PCM 1/f read noise (aihwkit PCMLikeNoiseModel, hardware.md §5.3), weight ↔ conductance
+  // PCM 1/f read noise (aihwkit PCMLikeNoiseModel), weight ↔ conductance
   // through g/g_max = |w| / max(|w_min|, |w_max|):
   //   Q_s = min(0.0088 / (g/g_max)^0.65, 0.2),  σ = |w|·Q_s·sqrt(ln((t + t_read)/(2 t_read))),
   // with t = max(age_s, drift_t0) (the read happens after programming has settled).

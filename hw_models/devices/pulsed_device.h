@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The machinery every pulsed device model shares (aihwkit PulsedDevice semantics,
-// hardware.md §1.1, §5.6), so that a new step law is one small file pair:
+// docs/devices.md), so that a new step law is one small file pair:
 //
 //   fabrication (device-to-device, drawn once):
 //     g_ij   = 1 + dw_min_dtod·ξ          (or exp(dw_min_dtod·ξ) with dw_min_dtod_log_normal)
@@ -13,7 +13,8 @@
 //     w ← clip(w + Δ_d(w) + a(w, Δ_d)·ξ_c2c, b_min, b_max)
 //     Δ_d(w) = the model's step law (signed mean step, e.g. d·dw_d·f_d(w)),
 //     a = dw_min_std·Δ_d (mult_noise, i.e. Δ·(1 + σξ)) or dw_min_std·dw_min (additive).
-//   ξ_c2c is Gaussian, unit-variance Student-t (c2c_nu) or S_α(1, θ, 0) (science.md §0).
+//   ξ_c2c is Gaussian, unit-variance Student-t (c2c_nu) or S_α(1, θ, 0) (S1 parametrisation,
+//   docs/corrections.md C17).
 //
 // Beyond the peers: stuck-at faults, conductance quantization, power-law drift and read
 // noise, all applied on read; lifetime decay and diffusion per mini-batch in advance().

@@ -5,20 +5,14 @@
 
 namespace xb::hw {
 
-#define XB_DEVICE(name) void register_##name(DeviceRegistry&);
-#include "hw_models/devices/DEVICES.def"
+// device_registry(), from DEVICES.def (hw_models/core/registry_list.h).
+#define XB_REGISTRY_KIND device
+#define XB_REGISTRY_TYPE DeviceRegistry
+#define XB_REGISTRY_LABEL "device"
+#define XB_REGISTRY_LIST "hw_models/devices/DEVICES.def"
+#define XB_DEVICE XB_REGISTRY_ENTRY
+#include "hw_models/core/registry_list.h"
 #undef XB_DEVICE
-
-const DeviceRegistry& device_registry() {
-  static const DeviceRegistry registry = [] {
-    DeviceRegistry r("device");
-#define XB_DEVICE(name) register_##name(r);
-#include "hw_models/devices/DEVICES.def"
-#undef XB_DEVICE
-    return r;
-  }();
-  return registry;
-}
 
 void validate_weight_range(const Scope& s, double w_min, double w_max, double dw_min) {
   s.require_gt("dw_min", dw_min, 0.0);

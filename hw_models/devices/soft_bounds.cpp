@@ -22,7 +22,7 @@ void SoftBoundsDevice::step(const DeviceState& s, Index r, const RowArray& w, co
   dw = (sgn > 0).select(up, down);
 }
 
-void register_soft_bounds(DeviceRegistry& r) {
+void register_device_soft_bounds(DeviceRegistry& r) {
   r.add_model<SoftBoundsParams, SoftBoundsDevice>(
       "soft_bounds", "Δw = ±dw·(1 − w/b), zero at the bounds (aihwkit SoftBounds; Fusi–Abbott)");
 }

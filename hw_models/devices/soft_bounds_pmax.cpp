@@ -29,7 +29,7 @@ void SoftBoundsPmaxParams::validate(const Scope& s) const {
   p.validate(s);
 }
 
-void register_soft_bounds_pmax(DeviceRegistry& r) {
+void register_device_soft_bounds_pmax(DeviceRegistry& r) {
   r.add_model<SoftBoundsPmaxParams, SoftBoundsPmaxDevice>(
       "soft_bounds_pmax",
       "soft bounds fitted as w(p) = B(1 − e^(−αp)) + range_min (aihwkit SoftBoundsPmax)");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // soft_bounds_pmax: soft bounds parameterised by a measured pulse-response fit
 // w(p) = B·(1 − e^(−α·p)) + range_min (aihwkit SoftBoundsPmaxDevice). The fit is converted
-// (hardware.md §5.6) to soft_bounds parameters:
+// (as aihwkit converts it) to soft_bounds parameters:
 //   B = (range_max − range_min)/(1 − e^(−p_max·α)),  w_min = range_min,  w_max = range_min + B,
 //   dw_min = B·α,  up_down = 1 + 2·range_min/B
 // so dw_min, up_down, w_min and w_max are not keys of this model.

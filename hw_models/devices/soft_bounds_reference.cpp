@@ -44,7 +44,7 @@ void SoftBoundsReferenceDevice::step(const DeviceState& s, Index r, const RowArr
   dw = (sgn > 0).select(up, down);
 }
 
-void register_soft_bounds_reference(DeviceRegistry& r) {
+void register_device_soft_bounds_reference(DeviceRegistry& r) {
   r.add_model<SoftBoundsReferenceParams, SoftBoundsReferenceDevice>(
       "soft_bounds_reference",
       "soft bounds read against a reference device, optional symmetry-point subtraction "

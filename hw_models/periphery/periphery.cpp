@@ -3,7 +3,24 @@
 
 #include <cmath>
 
+#include "hw_models/core/fast_normal.h"
+
 namespace xb::hw {
+
+namespace {
+
+// Rounds to the nearest multiple of step, halves away from zero. Written as add-then-truncate
+// through int32 (cvttps2dq) because Eigen's round() is scalar without SSE4.1; |m/step| stays
+// far below 2^31 since quantisation is only on with a finite range.
+void quantize(BatchMatrix& m, Scalar step) {
+  const Scalar inv = Scalar(1) / step;
+  Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> a(m.data(), m.size());
+  // (a >= 0) − 0.5 is +0.5 or −0.5.
+  a = ((a * inv + ((a >= Scalar(0)).cast<Scalar>() - Scalar(0.5))).cast<int32_t>().cast<Scalar>()) *
+      step;
+}
+
+}  // namespace
 
 void PeripheryParams::validate(const Scope& s) const {
   s.require(std::isfinite(inp_bound), "inp_bound", inp_bound, "must be finite");
@@ -20,6 +37,135 @@ void PeripheryParams::validate(const Scope& s) const {
   s.require_one_of("noise_management", noise_management, {"none", "abs_max"});
   s.require_one_of("bound_management", bound_management, {"none", "iterative"});
   s.require_ge("max_bm_factor", max_bm_factor, 1.0);
+}
+
+SampleRow Periphery::input_scale(const Eigen::Ref<const BatchMatrix>& x) const {
+  if (!p_.abs_max()) return SampleRow::Ones(x.cols());
+  SampleRow scale = x.cwiseAbs().colwise().maxCoeff().array();
+  return (scale > Scalar(0)).select(scale, Scalar(1));
+}
+
+uint64_t Periphery::dac(BatchMatrix& x) const {
+  uint64_t clipped = 0;
+  if (p_.clip_in()) {
+    const Scalar ib = Scalar(p_.inp_bound);
+    clipped = uint64_t((x.array().abs() > ib).count());
+    x = x.cwiseMax(-ib).cwiseMin(ib);
+  }
+  if (p_.quantize_in()) quantize(x, Scalar(p_.inp_res * 2 * p_.inp_bound));
+  return clipped;
+}
+
+void Periphery::analog_mvm(const AnalogArray& a, const BatchMatrix& xq, BatchMatrix& y) const {
+  y.resize(a.lines_out(), xq.cols());
+  a.mvm(xq, y);
+  if (p_.is_perfect || p_.ir_drop <= 0) return;
+  // First-order IR drop along each read line: the input of device j (of n on the line) loses a
+  // fraction ir_drop·(j/n)·ā, ā = mean_j |W_ij x_j| the line's mean current.
+  const Index n_in = a.lines_in();
+  const SampleRow pos = SampleRow::LinSpaced(n_in, 0, 1);
+  const Matrix wabs = a.w.cwiseAbs();
+  const BatchMatrix xa = xq.cwiseAbs();
+  const BatchMatrix xp = (xq.array().colwise() * pos.transpose()).matrix();
+  BatchMatrix cur, p;
+  if (!a.transposed) {
+    cur.noalias() = wabs * xa;
+    p.noalias() = a.w * xp;
+  } else {
+    cur.noalias() = wabs.transpose() * xa;
+    p.noalias() = a.w.transpose() * xp;
+  }
+  y.array() -= Scalar(p_.ir_drop) * (cur.array() / Scalar(n_in)) * p.array();
+}
+
+void Periphery::output_noise(const BatchMatrix& xq, BatchMatrix& y, const Rng& noise,
+                             uint64_t event, const std::vector<uint32_t>& lanes) const {
+  if (p_.is_perfect || (p_.out_noise <= 0 && p_.w_noise <= 0)) return;
+  const Index n_out = y.rows();
+  std::vector<Scalar> xi(static_cast<size_t>(n_out));
+  for (Index b = 0; b < xq.cols(); ++b) {
+    const double xn = p_.w_noise > 0 ? double(xq.col(b).norm()) : 0.0;
+    const Scalar sd =
+        Scalar(std::sqrt(p_.out_noise * p_.out_noise + p_.w_noise * p_.w_noise * xn * xn));
+    Rng r = noise.at(event, lanes[size_t(b)]);
+    fill_normal_fast(r, xi.data(), n_out);
+    y.col(b).array() += sd * Eigen::Map<const Vector>(xi.data(), n_out).array();
+  }
+}
+
+std::vector<uint32_t> Periphery::adc(BatchMatrix& y) const {
+  std::vector<uint32_t> sat(size_t(y.cols()), 0);
+  if (p_.clip_out()) {
+    const Scalar ob = Scalar(p_.out_bound);
+    for (Index b = 0; b < y.cols(); ++b)
+      sat[size_t(b)] = uint32_t((y.col(b).array().abs() >= ob).count());
+    y = y.cwiseMax(-ob).cwiseMin(ob);
+  }
+  if (p_.quantize_out()) quantize(y, Scalar(p_.out_res * 2 * p_.out_bound));
+  return sat;
+}
+
+std::vector<uint32_t> Periphery::pass(const AnalogArray& a, const BatchMatrix& xin,
+                                      BatchMatrix& y, const Rng& noise, uint64_t event,
+                                      const std::vector<uint32_t>& lanes,
+                                      ReadCounts& counts) const {
+  BatchMatrix xq = xin;
+  counts.input_clips += dac(xq);
+  counts.passes += uint64_t(xq.cols());
+  analog_mvm(a, xq, y);
+  output_noise(xq, y, noise, event, lanes);
+  return adc(y);
+}
+
+ReadCounts Periphery::read(const AnalogArray& a, const Eigen::Ref<const BatchMatrix>& x,
+                           BatchMatrix& y, const Rng& noise, uint64_t event) const {
+  ReadCounts counts;
+  const Index nb = x.cols();
+  if (p_.is_perfect) {
+    y.resize(a.lines_out(), nb);
+    a.mvm(x, y);
+    counts.passes = uint64_t(nb);
+    return counts;
+  }
+  const SampleRow scale = input_scale(x);
+  const BatchMatrix xs = x.array().rowwise() / scale;
+  std::vector<uint32_t> lanes(static_cast<size_t>(nb));
+  for (Index b = 0; b < nb; ++b) lanes[size_t(b)] = uint32_t(b);
+  std::vector<uint32_t> sat = pass(a, xs, y, noise, event, lanes, counts);
+
+  // Iterative bound management: re-read the saturated samples with the input halved until no
+  // output saturates or the factor reaches max_bm_factor; the output is scaled back.
+  SampleRow bm = SampleRow::Ones(nb);
+  if (p_.iterative_bm()) {
+    std::vector<Index> todo;
+    for (Index b = 0; b < nb; ++b)
+      if (sat[size_t(b)]) todo.push_back(b);
+    uint32_t round = 0;
+    BatchMatrix xr, yr;
+    while (!todo.empty()) {
+      ++round;
+      xr.resize(x.rows(), Index(todo.size()));
+      std::vector<uint32_t> lr(todo.size());
+      std::vector<Index> next;
+      for (size_t k = 0; k < todo.size(); ++k) {
+        const Index b = todo[k];
+        bm(b) *= 2;
+        xr.col(Index(k)) = xs.col(b) / bm(b);
+        lr[k] = uint32_t(nb) * round + uint32_t(b);
+      }
+      const std::vector<uint32_t> sr = pass(a, xr, yr, noise, event, lr, counts);
+      for (size_t k = 0; k < todo.size(); ++k) {
+        const Index b = todo[k];
+        y.col(b) = yr.col(Index(k));
+        sat[size_t(b)] = sr[k];
+        if (sr[k] && bm(b) * 2 <= Scalar(p_.max_bm_factor)) next.push_back(b);
+      }
+      todo.swap(next);
+    }
+  }
+  for (uint32_t s : sat) counts.saturations += s;
+  y.array().rowwise() *= scale * bm;
+  return counts;
 }
 
 }  // namespace xb::hw

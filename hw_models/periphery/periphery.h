@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Read periphery of a tile (aihwkit IOParameters semantics, hardware.md §1.1 and §5.2): what
-// lies between the digital vectors and the analog matrix-vector product.
+// Read periphery of a tile (the semantics of aihwkit's IOParameters, Rasch et al. 2021): what
+// lies between the digital vectors and the analog matrix-vector product. Each stage below is
+// a method of Periphery that can be used and tested on its own; Periphery::read composes them.
 //
 //   x  --noise management (x / max|x|)-->  DAC (clip to ±inp_bound, step inp_res·2·inp_bound)
 //      --> analog MVM y = W x_q  (+ IR drop, + weight read noise as w_noise·|x_q|₂ per output)
@@ -18,9 +19,14 @@
 // product; only ir_drop > 0 adds two more products (|W|·|x| and W·(x∘position)).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "hw_models/core/params.h"
+#include "hw_models/core/rng.h"
+#include "hw_models/core/types.h"
 
 namespace xb::hw {
 
@@ -62,6 +68,62 @@ struct PeripheryParams {
   bool clip_out() const { return !is_perfect && out_bound > 0; }
   bool abs_max() const { return !is_perfect && noise_management == "abs_max"; }
   bool iterative_bm() const { return clip_out() && bound_management == "iterative"; }
+};
+
+// The analog array as the periphery sees it: y = W x (or Wᵀ x for a backward read) computed
+// exactly by `mvm`, and W itself for the stages that depend on it (IR drop).
+struct AnalogArray {
+  const Matrix& w;  // out_size x in_size, as read (device read_weights and mapping)
+  bool transposed;  // backward read
+  std::function<void(const BatchMatrix& x, BatchMatrix& y)> mvm;
+
+  Index lines_in() const { return transposed ? w.rows() : w.cols(); }
+  Index lines_out() const { return transposed ? w.cols() : w.rows(); }
+};
+
+// What one read cost, counted by the stages.
+struct ReadCounts {
+  uint64_t passes = 0;       // samples + bound-management re-reads
+  uint64_t saturations = 0;  // outputs at ±out_bound on their final read
+  uint64_t input_clips = 0;  // inputs clipped at ±inp_bound, over all passes
+};
+
+using SampleRow = Eigen::Array<Scalar, 1, Eigen::Dynamic>;  // one value per sample
+
+class Periphery {
+ public:
+  explicit Periphery(const PeripheryParams& p = {}) : p_(p) {}
+  const PeripheryParams& params() const { return p_; }
+
+  // The whole read of a batch x (lines_in x B) into y (lines_out x B): noise management, then
+  // per pass DAC -> analog MVM -> output noise -> ADC, repeated with halved inputs for the
+  // samples that saturated (bound management), and the scales undone. Noise draws come from
+  // `noise` at (event, lane); lane = sample, + B·k for the k-th bound-management round.
+  ReadCounts read(const AnalogArray& a, const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y,
+                  const Rng& noise, uint64_t event) const;
+
+  // Noise management: each sample's input scale (max |x| with abs_max; 1 when off or zero).
+  SampleRow input_scale(const Eigen::Ref<const BatchMatrix>& x) const;
+  // DAC: clips to ±inp_bound and quantises to steps of inp_res·2·inp_bound. Returns the number
+  // of clipped inputs.
+  uint64_t dac(BatchMatrix& x) const;
+  // The analog product y = W x (or Wᵀ x) with first-order IR drop.
+  void analog_mvm(const AnalogArray& a, const BatchMatrix& xq, BatchMatrix& y) const;
+  // Additive output noise and weight read noise, one Gaussian per output: Σ_j (w_ij + σ_w ξ_ij)
+  // x_j has the noise σ_w |x|₂ ξ_i, so weight noise costs O(out), not a pass over W.
+  void output_noise(const BatchMatrix& xq, BatchMatrix& y, const Rng& noise, uint64_t event,
+                    const std::vector<uint32_t>& lanes) const;
+  // ADC: clips to ±out_bound and quantises to steps of out_res·2·out_bound. Returns, per
+  // sample, how many outputs saturated.
+  std::vector<uint32_t> adc(BatchMatrix& y) const;
+
+ private:
+  // One pass of the stages DAC -> MVM -> noise -> ADC over already scaled inputs.
+  std::vector<uint32_t> pass(const AnalogArray& a, const BatchMatrix& xin, BatchMatrix& y,
+                             const Rng& noise, uint64_t event, const std::vector<uint32_t>& lanes,
+                             ReadCounts& counts) const;
+
+  PeripheryParams p_;
 };
 
 }  // namespace xb::hw

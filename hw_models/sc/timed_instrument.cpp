@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Timed mode: the experiment runs unchanged inside the controller's SC_THREAD; each tile gets one
-// SystemC process (never one per synapse: architecture.md §2 measured ~110x between the two) that
-// runs the tile's kernels when the tile is used and then waits the operation's latency
-// (timing_params.h), like the TLM LT target that calls its memory model and adds the delay
-// (architecture.md §3.9). The controller hands a job to a tile process and waits for it, so
-// kernels run in exactly the functional order on the same streams: weights are bit-identical.
+// SystemC process (never one per synapse: a process per synapse costs about two orders of
+// magnitude more in context switches) that runs the tile's kernel when the tile is used and then
+// waits the latency the latency model gives for the cost the kernel reported, like a TLM
+// loosely-timed target that calls its memory model and adds the delay. The shell computes no
+// latency itself: it only waits and traces. The controller hands a job to a tile process and
+// waits for it, so kernels run in exactly the functional order on the same streams: weights are
+// bit-identical.
 //
 // Tile processes are spawned dynamically (sc_spawn) when the experiment builds its tiles, since
 // the network shape is only known inside the run and modules cannot be added after elaboration
@@ -26,10 +28,20 @@
 #include <mutex>
 
 #include "hw_models/crossbar/tile.h"
-#include "hw_models/sc/instrument.h"
+#include "hw_models/sc/timed_mode.h"
 #include "hw_models/sc/vcd_writer.h"
+#include "hw_models/timing/energy_ledger.h"
+#include "hw_models/timing/instrument.h"
+#include "hw_models/timing/latency_model.h"
 
 namespace xb::sc {
+
+using timing::EnergyLedger;
+using timing::EnergyParams;
+using timing::Instrument;
+using timing::TileCounts;
+using timing::TimingParams;
+using timing::TraceParams;
 
 namespace {
 
@@ -94,11 +106,9 @@ class TileShell : public hw::TimingHook {
     exit_ = true;
     start_.notify();
   }
-  void run(const hw::Tile& tile, hw::TileOp op, Index samples,
-           const std::function<void(hw::TileOpResult&)>& kernel) override {
+  void run(const hw::Tile& tile, hw::TileOp op, const std::function<hw::OpCost()>& kernel) override {
     tile_ = &tile;
     op_ = op;
-    samples_ = samples;
     kernel_ = &kernel;
     error_ = nullptr;
     while (!ready_) sc_core::wait(sc_core::SC_ZERO_TIME);  // a just-spawned process starts first
@@ -118,8 +128,7 @@ class TileShell : public hw::TimingHook {
   std::string name_;
   sc_core::sc_event start_, done_;
   hw::TileOp op_ = hw::TileOp::forward;
-  Index samples_ = 0;
-  const std::function<void(hw::TileOpResult&)>* kernel_ = nullptr;
+  const std::function<hw::OpCost()>* kernel_ = nullptr;
   std::exception_ptr error_;
   bool exit_ = false;
   bool ready_ = false;  // the process is waiting on start_
@@ -220,26 +229,7 @@ class TimedInstrument : public Instrument {
     ledger_.write_summary(s);
   }
 
-  // Latency of one operation in clock cycles (timing_params.h).
-  uint64_t cycles_for(hw::TileOp op, const OpCounts& oc, const hw::Tile& tile, Index samples) const {
-    double t = 0;
-    if (op == hw::TileOp::update) {
-      double slots;
-      const uint64_t pulses = oc.result.pulses_up + oc.result.pulses_down;
-      if (oc.result.bl > 0)
-        slots = double(oc.result.bl) * double(std::max<Index>(samples, 1));
-      else if (oc.result.programmed)
-        slots = double(tile.out_size());
-      else  // pulse counts, rows in turn; an update that writes nothing takes no slot
-        slots = std::ceil(double(pulses) / double(tile.in_size()));
-      t = slots * t_.t_pulse;
-    } else {
-      const double conv = std::ceil(double(oc.lines_out) / double(t_.adc_share));
-      t = double(oc.passes) * (t_.t_dac + t_.t_integrate + conv * t_.t_adc);
-    }
-    // Round up to whole cycles; the 1e-9 absorbs the representation error of t / clock.
-    return uint64_t(std::ceil(t / t_.clock - 1e-9));
-  }
+  const TimingParams& timing_params() const { return t_; }
   void account(hw::TileOp op, uint64_t cycles) {
     cycles_by_op_[int(op)] += cycles;
     total_cycles_ += cycles;
@@ -347,8 +337,9 @@ void TileShell::process() {
     if (exit_) return;
     if (traced_) publish(ins_.trace_time(sc_core::sc_time_stamp()), int(op_));
     try {
-      const OpCounts oc = EnergyLedger::run(counts_, *tile_, op_, *kernel_);
-      const uint64_t cycles = ins_.cycles_for(op_, oc, *tile_, samples_);
+      const hw::OpCost cost = (*kernel_)();
+      EnergyLedger::record(counts_, cost);
+      const uint64_t cycles = timing::op_cycles(cost, ins_.timing_params());
       if (cycles > 0) sc_core::wait(ins_.clock() * double(cycles));
       ins_.account(op_, cycles);
     } catch (...) {
@@ -359,11 +350,13 @@ void TileShell::process() {
   }
 }
 
-}  // namespace
-
 std::unique_ptr<Instrument> make_timed_instrument(const TimingParams& t, const EnergyParams& e,
                                                   const TraceParams& tr, bool trace) {
   return std::make_unique<TimedInstrument>(t, e, tr, trace);
 }
+
+}  // namespace
+
+void enable_timed_mode() { timing::set_timed_instrument_factory(&make_timed_instrument); }
 
 }  // namespace xb::sc

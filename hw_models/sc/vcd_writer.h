@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // A small VCD writer for the timed-mode trace. SystemC's own sc_trace_file cannot be paused or
-// started late, so a start/stop window (Verilator's advice: only write inside the window,
-// architecture.md §1.4) and a per-signal selection are easier with our own writer; it also
+// started late, so a start/stop window (Verilator's advice for large traces: only write inside
+// the window) and a per-signal selection are easier with our own writer; it also
 // writes only value changes, at the times a tile process publishes them.
 //
 // Names are dotted ("top.layer0.tile.pulses_up") and become nested $scope modules. Integers

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// delta_loss: [G23] Lemma 2.1 measured (science.md P1–P4, P9, P13, P14). The model (quadratic
+// delta_loss: [G23] Lemma 2.1 measured (P1–P4, P9, P13, P14 in docs/theory.md). The model (quadratic
 // task, or a network on a network task, loss on the whole training set) sits at w; the
 // `synthetic` rule supplies Δw = -g + b β + σ sqrt(f(N)) n̂. For each draw k,
 //   ΔL_k = L(w + dt Δw_k) - L(w - dt g)          (the metric of eq. 2: against a GD step)
@@ -29,7 +29,7 @@
 //   residual. Summary as above at the first dt.
 // mode steady_state (P14, quadratic task): `steps` steps of Δw = -g + b β (no noise); summary
 //   measured_excess_loss (L at the end, minimum 0), predicted_excess_loss (1/2 b^T H^-1 b,
-//   science.md §6.4), seed_excess_loss (the seed's 1/2 b^T H b), distance_to_fixed_point.
+//   docs/corrections.md C4), seed_excess_loss ([G23]'s 1/2 b^T H b), distance_to_fixed_point.
 #include <Eigen/Cholesky>
 #include <cmath>
 #include <memory>
@@ -332,7 +332,7 @@ class DeltaLoss : public Experiment {
 
 }  // namespace
 
-void register_delta_loss(ExperimentRegistry& r) {
+void register_experiment_delta_loss(ExperimentRegistry& r) {
   r.add_model<DeltaLossParams, DeltaLoss>(
       "delta_loss", "[G23] Lemma 2.1 / Cor. A.2 / steady state: measured vs predicted loss change");
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// descent_probability: [G23] Theorems 3.1 and 3.2 and the PAC bound (science.md P10–P12,
-// Figs. 7 and 8) on random quadratics. One step w <- w + dt Δw from a point with gradient g;
+// descent_probability: [G23] Theorems 3.1 and 3.2 and the PAC bound (P10–P12 in
+// docs/theory.md; Figs. 7 and 8) on random quadratics. One step w <- w + dt Δw from a point with gradient g;
 // the loss change of a quadratic, L(w + u) - L(w) = g^T u + 1/2 u^T H u, is exact.
 //
 // mode noise (Thm 3.1, Fig. 7A/B): per row lambda_max, H has eigenvalues uniform in
@@ -235,7 +235,7 @@ class Descent : public Experiment {
 
 }  // namespace
 
-void register_descent_probability(ExperimentRegistry& r) {
+void register_experiment_descent_probability(ExperimentRegistry& r) {
   r.add_model<DescentParams, Descent>(
       "descent_probability", "[G23] Thms 3.1/3.2: descent vs Hessian spectrum, noise and bias ratios");
 }

@@ -138,7 +138,7 @@ class DeviceResponse : public Experiment {
 
 }  // namespace
 
-void register_device_response(ExperimentRegistry& r) {
+void register_experiment_device_response(ExperimentRegistry& r) {
   r.add_model<DeviceResponseParams, DeviceResponse>(
       "device_response", "pulse response: n_up up then n_down down pulses, `cycles` times");
 }

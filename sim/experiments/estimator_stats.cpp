@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // estimator_stats: bias and variance of a learning rule's realised update (rule x device x
-// scheme, or digital), and the Lemma 2.1 prediction built from them (science.md §4 "required
-// learning-rule layer capability", P1, P4).
+// scheme, or digital), and the Lemma 2.1 prediction built from them (P1, P4 in
+// docs/theory.md; the experiment is described there).
 //
 // From one state w (the initialised network, or after `warmup` training steps with the same
 // rule and scheme), the update is realised `repeats` times from the *same* state: every tile is
@@ -10,7 +10,7 @@
 // weight perturbation, differs per repeat). The realised update Δw_r (read back from the
 // tiles; digital parameters exactly) gives the estimate error
 //   err_r = -Δw_r / lr - g        (ĝ_realised - g; g = exact double gradient on the batch)
-// bias vector = mean err_r, its covariance Σ_err, variance_total = Tr Σ_err (the seeds'
+// bias vector = mean err_r, its covariance Σ_err, variance_total = Tr Σ_err ([G23]'s
 // σ^2 f(N), in gradient units). The loss is the exact double loss of the weights (a digital
 // twin of the network: no read noise).
 // Prediction (general form of Lemma 2.1, sim/theory/lemma.h): with mean update μ and
@@ -20,7 +20,8 @@
 //   measured_delta_loss  = mean_r L(w + Δw_r) - L(w)
 // `widths` (optional) repeats the measurement with every hidden layer set to each width, one
 // metrics row per width; f_exponent is the least-squares slope of log variance_total on
-// log n_params (the empirical f(N) exponent; science.md §4).
+// log n_params (the empirical f(N) exponent: the papers state f(N) for no rule but EqProp, so
+// it is measured).
 //
 // metrics.csv: width, n_params, grad_norm, bias_norm, bias_norm_debiased (sqrt(||bias||^2 -
 //   variance_total / R): without the Monte-Carlo floor of the mean), bias_along_grad, bias_across_grad,
@@ -34,7 +35,7 @@
 #include "hw_models/crossbar/tile.h"
 #include "learning_rules/learning_rule.h"
 #include "learning_rules/tile_layer.h"
-#include "learning_rules/update_scheme.h"
+#include "hw_models/update/update_scheme.h"
 #include "sim/experiment.h"
 #include "sim/learning_setup.h"
 #include "sim/tasks/task.h"
@@ -222,7 +223,7 @@ class EstimatorStats : public Experiment {
 
 }  // namespace
 
-void register_estimator_stats(ExperimentRegistry& r) {
+void register_experiment_estimator_stats(ExperimentRegistry& r) {
   r.add_model<EstimatorStatsParams, EstimatorStats>(
       "estimator_stats", "bias and variance of a rule's realised update vs the Lemma 2.1 prediction");
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // hessian_trace: Tr[H] and Tr[H]/N of MLPs over depths, widths and activations, averaged over
-// random initialisations ([G23] Thms 2.2/A.3, A.4, 2.3/A.5, Fig. 3A; science.md P4–P8).
+// random initialisations ([G23] Thms 2.2/A.3, A.4, 2.3/A.5, Fig. 3A; P4–P8 in docs/theory.md).
 //
 // Network: `depth` weight layers (depth - 1 hidden layers of `width` units), `inputs` input
 // units (0: = width), one linear output unit, no biases unless `bias`. Data: `samples`
-// Gaussian inputs standardised per column (1/|D| sum_n x_ni^2 = 1, the seeds' normalisation)
+// Gaussian inputs standardised per column (1/|D| sum_n x_ni^2 = 1, [G23]'s normalisation)
 // or exactly whitened (`whiten`), targets from a random linear teacher. Loss
 // mse_scale * mean (y - y_hat)^2: 1 is [G23] A.3's 2/|D| convention, 0.5 its A.4 convention.
-// init: xavier (the seeds' E W^2 = 1/fan_in, every layer) | unit_rows (every row of every layer
+// init: xavier ([G23]'s E W^2 = 1/fan_in, every layer) | unit_rows (every row of every layer
 // rescaled to unit norm, [G23] eq. 30).
 // protocol: all (every parameter counts) | last_layer (Fig. 3A: the first layer is fixed and
 // semi-orthogonal — orthonormal rows if width <= inputs, orthonormal columns otherwise — and
@@ -18,11 +18,11 @@
 //
 // metrics.csv, one row per (depth, width, activation): depth, width, activation, n_params,
 // trace, trace_per_param (means over inits), trace_std, trace_per_param_std (across inits),
-// inits, predicted_trace (2 mse_scale sum_l fan_in_l: [DERIVED] E Tr[H] for linear nets under
-// either init; = 2 L d at inputs = width, mse_scale 1), predicted_trace_per_param,
+// inits, predicted_trace (2 mse_scale sum_l fan_in_l: E Tr[H] for linear nets, see P5 in
+// docs/theory.md, under either init; = 2 L d at inputs = width, mse_scale 1), predicted_trace_per_param,
 // impact_f1 = Tr/N, impact_fsqrt = Tr/sqrt(N), impact_fN = Tr (variance impact per
-// 1/2 sigma^2 dt^2 for f(N) = 1, sqrt(N), N; science.md P4), seed_trace_a4 (the seed's eq. 32
-// 2 d' + d d' for depth 3 with unit_rows, else empty).
+// 1/2 sigma^2 dt^2 for f(N) = 1, sqrt(N), N; P4), seed_trace_a4 ([G23]'s uncorrected
+// eq. 32, 2 d' + d d', for depth 3 with unit_rows, else empty; docs/corrections.md C2).
 // summary.json: rows, and trace_per_param_depth<L> for the first width and activation.
 #include <Eigen/Cholesky>
 #include <Eigen/QR>
@@ -197,7 +197,7 @@ class HessianTrace : public Experiment {
 
 }  // namespace
 
-void register_hessian_trace(ExperimentRegistry& r) {
+void register_experiment_hessian_trace(ExperimentRegistry& r) {
   r.add_model<HessianTraceParams, HessianTrace>(
       "hessian_trace", "Tr[H] and Tr[H]/N of MLPs vs depth, width, activation ([G23] Thms 2.2-2.3, A.4)");
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // levy_sde: an alpha-stable driven SDE on a 1-D potential, by the Euler scheme of [C21]
-// eq. 4.4 (science.md P57, P58):
+// eq. 4.4 (P57, P58 in docs/theory.md):
 //   w_{k+1} = w_k - η f'(w_k) + ε η^{1/α} ΔL_{k+1},   ΔL ~ S_α(1, θ, 0) (S1, zero mean for α > 1)
 // on the quartic f(w) = w^4/4 - w^2/2 (minima at ±1) or the quadratic f(w) = k w^2 / 2.
 // Numerical guard (P58 hazard): at α near 1 a single jump can throw w so far out that the
@@ -8,7 +8,7 @@
 // clipped steps is reported (`clip_count`).
 // drift: fractional replaces -f' by the drift b of the asymmetric fractional Langevin dynamics
 // ([C21] eqs. 4.6-4.7, Thm 4.1; P59; sim/theory/fractional_drift.h), whose invariant law is the
-// Gibbs measure, computed by FFT; fractional_gl by the seed's finite approximation b_{h,K} of
+// Gibbs measure, computed by FFT; fractional_gl by [C21]'s finite approximation b_{h,K} of
 // eq. 4.8 (Thm 4.2: the error grows as K shrinks). Either is tabulated where
 // ε^{-α}(f - min f) <= 25; beyond, φ is below e^{-25} and b is not resolvable (it grows like
 // e^{f/ε^α}: not Lipschitz). The step uses the tamed Euler drift η b / (1 + η|b|) (Hutzenthaler,
@@ -244,7 +244,7 @@ class LevySde : public Experiment {
 
 }  // namespace
 
-void register_levy_sde(ExperimentRegistry& r) {
+void register_experiment_levy_sde(ExperimentRegistry& r) {
   r.add_model<LevySdeParams, LevySde>(
       "levy_sde",
       "alpha-stable driven Euler scheme on a potential: stationary histogram and mode shift "

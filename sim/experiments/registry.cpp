@@ -3,19 +3,13 @@
 
 namespace xb::sim {
 
-#define XB_EXPERIMENT(name) void register_##name(ExperimentRegistry&);
-#include "sim/experiments/EXPERIMENTS.def"
+// experiment_registry(), from EXPERIMENTS.def (hw_models/core/registry_list.h).
+#define XB_REGISTRY_KIND experiment
+#define XB_REGISTRY_TYPE ExperimentRegistry
+#define XB_REGISTRY_LABEL "experiment"
+#define XB_REGISTRY_LIST "sim/experiments/EXPERIMENTS.def"
+#define XB_EXPERIMENT XB_REGISTRY_ENTRY
+#include "hw_models/core/registry_list.h"
 #undef XB_EXPERIMENT
-
-const ExperimentRegistry& experiment_registry() {
-  static const ExperimentRegistry registry = [] {
-    ExperimentRegistry r("experiment");
-#define XB_EXPERIMENT(name) register_##name(r);
-#include "sim/experiments/EXPERIMENTS.def"
-#undef XB_EXPERIMENT
-    return r;
-  }();
-  return registry;
-}
 
 }  // namespace xb::sim

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // stationary: a long run of a noisy optimiser in a quadratic minimum, against the exact
-// discrete-time theory of [L21] and [Z22] (science.md P21–P45, P50).
+// discrete-time theory of [L21] and [Z22] (P21–P45, P50 in docs/theory.md).
 //
 // Optimiser ([L21] eq. 5, [Z22] Def. 2): m_t = μ m_{t-1} + ĝ_t, w_t = w_{t-1} - Λ m_t, with
 // Λ = dt I (preconditioner none), dt K^{-1} (newton, [L21] Thm 12) or an explicit matrix.
@@ -549,7 +549,7 @@ void Stationary::run(RunFolder& out) {
 
 }  // namespace
 
-void register_stationary(ExperimentRegistry& r) {
+void register_experiment_stationary(ExperimentRegistry& r) {
   r.add_model<StationaryParams, Stationary>(
       "stationary",
       "noisy SGD / momentum / preconditioned optimiser in a quadratic minimum vs the exact "

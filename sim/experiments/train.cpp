@@ -31,7 +31,7 @@
 #include "hw_models/crossbar/timing_hook.h"
 #include "learning_rules/learning_rule.h"
 #include "learning_rules/tile_layer.h"
-#include "learning_rules/update_scheme.h"
+#include "hw_models/update/update_scheme.h"
 #include "sim/experiment.h"
 #include "sim/learning_setup.h"
 #include "sim/tasks/task.h"
@@ -285,7 +285,7 @@ class Train : public Experiment {
 
 }  // namespace
 
-void register_train(ExperimentRegistry& r) {
+void register_experiment_train(ExperimentRegistry& r) {
   r.add_model<TrainParams, Train>(
       "train", "train a network (digital or on tiles) on a task with a learning rule and scheme");
 }

@@ -82,7 +82,7 @@ class FashionMnist : public Task {
 
 }  // namespace
 
-void register_fashion_mnist(TaskRegistry& r) {
+void register_task_fashion_mnist(TaskRegistry& r) {
   r.add_model<FashionMnistParams, FashionMnist>(
       "fashion_mnist", "Fashion-MNIST images, 10 classes, softmax cross-entropy (Xiao 2017)");
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// linear_regression: the minibatch-noise papers' setting ([Z22], science.md N10-N12). Clean
+// linear_regression: the minibatch-noise papers' setting ([Z22]: label noise, input noise, L2
+// regularisation). Clean
 // inputs x̄ ~ N(0, input_std^2 I), teacher u ~ N(0, I/inputs), labels y = u^T x̄ + ε with
 // Var ε = label_noise^2; with input noise the model sees x = x̄ + ε_x, ε_x ~ N(0,
 // input_noise^2 I) (training set only). Loss L = (1/2N) Σ (w^T x - y)^2 + (l2/2) ||w||^2, and
@@ -83,7 +84,7 @@ class LinearRegression : public Task {
 
 }  // namespace
 
-void register_linear_regression(TaskRegistry& r) {
+void register_task_linear_regression(TaskRegistry& r) {
   r.add_model<LinearRegressionParams, LinearRegression>(
       "linear_regression", "least squares with label noise, input noise and L2 ([Z22])");
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// quadratic: loss 0.5 (w - w*)^T H (w - w*) on a bare parameter vector (science.md P2: every
-// formula of the seeds is exact here). H from `hessian_diag` or `hessian` (symmetric positive
+// quadratic: loss 0.5 (w - w*)^T H (w - w*) on a bare parameter vector (P2 in docs/theory.md:
+// every second-order formula of [G23] is exact here). H from `hessian_diag` or `hessian` (symmetric positive
 // semi-definite); gradient H (w - w*). There is no data: batches are empty and the `network:`
 // section is not used.
 #include <Eigen/Eigenvalues>
@@ -95,7 +95,7 @@ class Quadratic : public Task {
 
 }  // namespace
 
-void register_quadratic(TaskRegistry& r) {
+void register_task_quadratic(TaskRegistry& r) {
   r.add_model<QuadraticParams, Quadratic>("quadratic",
                                           "loss 0.5 (w - w*)^T H (w - w*) ([G23] Lemma 2.1)");
 }

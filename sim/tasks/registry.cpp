@@ -3,20 +3,14 @@
 
 namespace xb::sim {
 
-#define XB_TASK(name) void register_##name(TaskRegistry&);
-#include "sim/tasks/TASKS.def"
+// task_registry(), from TASKS.def (hw_models/core/registry_list.h).
+#define XB_REGISTRY_KIND task
+#define XB_REGISTRY_TYPE TaskRegistry
+#define XB_REGISTRY_LABEL "task"
+#define XB_REGISTRY_LIST "sim/tasks/TASKS.def"
+#define XB_TASK XB_REGISTRY_ENTRY
+#include "hw_models/core/registry_list.h"
 #undef XB_TASK
-
-const TaskRegistry& task_registry() {
-  static const TaskRegistry registry = [] {
-    TaskRegistry r("task");
-#define XB_TASK(name) register_##name(r);
-#include "sim/tasks/TASKS.def"
-#undef XB_TASK
-    return r;
-  }();
-  return registry;
-}
 
 std::unique_ptr<rules::Model> Task::make_model(const rules::NetworkParams& net, const Rng& init) {
   auto n = std::make_unique<rules::Network>(net, inputs(), outputs(), loss_kind(), mse_scale(), l2());

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// student_teacher: a fixed teacher network (linear or ReLU, depth and width given, seeds'
-// Xavier init, no biases) labels standard Gaussian inputs; the student is the `network:`
+// student_teacher: a fixed teacher network (linear or ReLU, depth and width given,
+// [G23]'s Xavier init, docs/corrections.md C1, no biases) labels standard Gaussian inputs; the student is the `network:`
 // section and the loss is MSE (0.5 mean ||y_hat - y||^2). Optional Gaussian label noise.
 #include <cmath>
 
@@ -84,7 +84,7 @@ class StudentTeacher : public Task {
 
 }  // namespace
 
-void register_student_teacher(TaskRegistry& r) {
+void register_task_student_teacher(TaskRegistry& r) {
   r.add_model<StudentTeacherParams, StudentTeacher>(
       "student_teacher", "teacher network (linear or ReLU) labels Gaussian inputs; MSE");
 }

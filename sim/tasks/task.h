@@ -23,7 +23,7 @@ class Task {
   virtual Index outputs() const = 0;
   virtual rules::LossKind loss_kind() const { return rules::LossKind::mse; }
   // MSE normalisation: L = mse_scale * mean_n ||y_hat_n - y_n||^2 (0.5 by default, the [Z22]
-  // convention; science.md §0 asks for it to be explicit).
+  // convention; the papers normalise the MSE differently, docs/corrections.md C1).
   virtual double mse_scale() const { return 0.5; }
   virtual double l2() const { return 0.0; }
   // The trained model. For network tasks: a Network from `net`, initialised from `init`.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Closed-form stationary predictions of [L21] and [Z22] (science.md P23–P50). Each is checked
+// Closed-form stationary predictions of [L21] and [Z22] (P23–P50 in docs/theory.md). Each is checked
 // in tests against the exact vectorised solution of sim/theory/lyapunov.h.
 // Notation: λ learning rate (scalar here), μ momentum, K Hessian, C noise covariance,
 // A input covariance, S batch size, σ² label-noise variance.
@@ -21,7 +21,7 @@ MatrixD z22_label_sigma(double lr, const MatrixD& a, double sigma2, double s, do
 // [Z22] Thm 8 (P26): test = ½Tr[AΣ], train = ½(Tr[AΣ] + σ²).
 double z22_label_test_loss(double lr, const MatrixD& a, double sigma2, double s, double mu);
 
-// [Z22] Thm 4, 1-D form (P28, [DERIVED]): test loss with L2 strength γ (may be negative),
+// [Z22] Thm 4, 1-D form (P28; the 1-D reduction is ours): test loss with L2 strength γ (may be negative),
 // no label noise; +inf when unstable.
 double z22_l2_test_loss_1d(double a, double gamma, double u, double lr, double s);
 // Minimiser of z22_l2_test_loss_1d over γ in (-a, gamma_max] by grid + golden refinement (P29).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Drift of the asymmetric fractional Langevin dynamics ([C21] eqs. 4.6-4.8, Thm 4.1;
-// science.md P59):
+// Drift of the asymmetric fractional Langevin dynamics ([C21] eqs. 4.6-4.8, Thm 4.1; P59 in
+// docs/theory.md):
 //   dw = b(w) dt + ε dL^{α,θ},  b = ε^α D^{α-2,θ}(φ') / φ,  φ = exp(-ε^{-α} f),
 // whose invariant law is the Gibbs measure π ∝ φ (no mode shift, unlike the gradient drift of
 // eq. 4.4, P58).
@@ -11,10 +11,10 @@
 // ∂_w(bφ) = ε^α A*φ (A* has symbol η(-t)) gives, for f(w) = ∫ f̂(t) e^{itw} dt,
 //   (bφ)^(t) = ε^α s(t) (φ')^(t),   s(t) = |t|^{α-2} (1 + iθ sgn t tan(πα/2)).
 // At α = 2, s = 1 and b = -f' (Langevin). The same symbol is the h → 0, K → ∞ limit of the
-// seed's eq. 4.8 when g̃ are Grünwald-Letnikov weights g_k = (-1)^k binom(α-2, k), one-sided
+// paper's eq. 4.8 when g̃ are Grünwald-Letnikov weights g_k = (-1)^k binom(α-2, k), one-sided
 // sums weighted (1 + θ) to the left and (1 - θ) to the right, times c_γ = 1/(2cos(γπ/2)):
 //   c_γ [(1+θ)(it)^γ + (1-θ)(-it)^γ] = |t|^γ (1 + iθ sgn t tan(γπ/2)),  tan(γπ/2) = tan(απ/2).
-// (The seed's single k = 0 term and its h₀ do not fit this reading; science.md §6 item 20.)
+// ([C21]'s single k = 0 term and its h₀ do not fit this reading; docs/corrections.md C18.)
 #pragma once
 
 #include <functional>
@@ -44,7 +44,7 @@ struct FractionalDriftSpec {
 DriftTable fractional_drift_spectral(const FractionalDriftSpec& spec);
 
 // b on the grid by the Grünwald-Letnikov sums above with h = spec.step and K terms per side
-// (the seed's eq. 4.8 with the reading above). K = 0 keeps only the k = 0 terms.
+// ([C21] eq. 4.8 with the reading above). K = 0 keeps only the k = 0 terms.
 DriftTable fractional_drift_grunwald(const FractionalDriftSpec& spec, int K);
 
 }  // namespace xb::sim::theory

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Exact moments of the gradient noise that multiplicative Gaussian noise injection (GNI)
-// produces in a 1-neuron-wide, bias-free ReLU chain ([C21] Thm 3.1, Remark 3.1; science.md P53).
+// produces in a 1-neuron-wide, bias-free ReLU chain ([C21] Thm 3.1, Remark 3.1; P53 in
+// docs/theory.md, and the correction C19 in docs/corrections.md).
 //
 // Net: a_0 = x u_0, h_k = W_k a_{k-1}, a_k = ReLU(h_k) u_k (k = 1..L-1), ŷ = W_L a_{L-1},
 // loss ŷ²/2 (target 0), with u_j = 1 + σ ε_j, ε_j ~ N(0, 1) i.i.d. For x > 0 and W_k > 0 the

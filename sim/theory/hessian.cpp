@@ -11,7 +11,7 @@ namespace xb::sim::theory {
 namespace {
 
 // phi''(a) of the hidden activation (0 for linear and ReLU: their Hessian has no
-// second-derivative term, science.md P5).
+// second-derivative term; P5 in docs/theory.md).
 MatrixD second_derivative(rules::Activation act, const MatrixD& a) {
   switch (act) {
     case rules::Activation::tanh: {

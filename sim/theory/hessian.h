@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Exact second-order quantities of a model's loss, for the [G23] theory harness (science.md
+// Exact second-order quantities of a model's loss, for the [G23] theory harness (docs/theory.md,
 // P2–P14): Hessian-vector products, dense Hessians, Tr[H] and extreme eigenvalues.
 //
 // Networks (rules::Network, any depth/width/activation, MSE or softmax cross-entropy, with L2):
@@ -58,7 +58,7 @@ ExtremeEigen extreme_eigenvalues(rules::Model& m, const rules::Batch& b, Index d
 // Gauss–Newton trace per layer block (W and b of layer l) of an MSE network:
 // (d^2L/d out^2) sum_n sum_o ||d out_{n,o} / d theta_l||^2, one backward pass per output unit.
 // For linear and ReLU networks this equals the diagonal of the exact Hessian block (the output
-// is linear in every single weight, so the residual term has a zero diagonal: science.md P5),
+// is linear in every single weight, so the residual term has a zero diagonal: P5 in docs/theory.md),
 // at the cost of O(outputs) backward passes instead of N HVPs.
 std::vector<double> gauss_newton_layer_traces(const rules::Network& net, const rules::Batch& b);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Closed-form predictions of [G23] for the one-step and multi-step loss change of a biased,
-// noisy gradient estimator (science.md P2, P9, P10, P11, P12, P13, P14), written against
+// noisy gradient estimator (P2, P9, P10, P11, P12, P13, P14 in docs/theory.md), written against
 // exact gradients and Hessian-vector products (sim/theory/hessian.h).
 //
 // Convention: the step is w <- w + dt Δw with Δw = -g + e, e = update error (bias + noise).
@@ -54,8 +54,8 @@ double bias_bound_deterministic(Index n, double psi, double dt);
 // The PAC variant (eq. 58): ||g|| >= b N^{1/4} (1 + (1 + N^{1/4}/2) psi dt), as a bound on b/||g||.
 double bias_bound_pac(Index n, double psi, double dt);
 
-// Steady state of constant-bias GD on a quadratic (science.md P14, correcting the seed):
-// w_inf = w* + H^{-1} bvec, excess loss 1/2 bvec^T H^{-1} bvec. The seed's 1/2 bvec^T H bvec
+// Steady state of constant-bias GD on a quadratic (P14, correcting [G23]: docs/corrections.md
+// C4): w_inf = w* + H^{-1} bvec, excess loss 1/2 bvec^T H^{-1} bvec. [G23]'s 1/2 bvec^T H bvec
 // is returned by steady_state_seed for comparison.
 double steady_state_excess(const MatrixD& h, const VectorD& bvec);
 double steady_state_seed(const MatrixD& h, const VectorD& bvec);

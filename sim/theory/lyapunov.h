@@ -6,7 +6,7 @@
 //   m_t = μ m_{t-1} + K e_{t-1} + η_t,   e_t = e_{t-1} - Λ m_t,
 // with E[η_t | past] = 0 and E[η_t η_t^T] = C(Σ) = C0 + M(Σ), where Σ = E[e e^T] and M is any
 // linear map (state-dependent, minibatch, label- and input-noise covariances are all of this
-// form, science.md P22, P25, P27, P28, P43). Eliminating m gives the heavy-ball recursion
+// form: P22, P25, P27, P28, P43 in docs/theory.md). Eliminating m gives the heavy-ball recursion
 //   e_t = ((1+μ) I - ΛK) e_{t-1} - μ e_{t-2} - Λ η_t,
 // whose augmented state z_t = (e_t, e_{t-1}) obeys z_t = A z_{t-1} + B η_t, hence the discrete
 // Lyapunov equation P = A P A^T + B C(P_11) B^T, linear in P and solved directly.

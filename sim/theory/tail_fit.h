@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Tail and skew estimators for gradient-noise samples ([C21] Figs. 2, 3, 8; [Z22] Sec. 6.6;
-// science.md P34, P51, P55, P56).
+// P34, P51, P55, P56 in docs/theory.md).
 #pragma once
 
 #include <vector>

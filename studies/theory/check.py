@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""Acceptance checks of the long theory-harness runs (science.md P2-P14), one function per
+"""Acceptance checks of the long theory-harness runs (P2-P14 in docs/theory.md), one function per
 config of studies/theory/. Usage: check.py NAME RUN_DIR. Prints PASS/FAIL lines; exit 1 on a
-failure. Tolerances are the spec's (see science.md for where each number comes from)."""
+failure. Each tolerance is set in its check below, next to the prediction it tests."""
 import csv
 import json
 import os
@@ -40,7 +40,7 @@ def fig3b_depth(d):
         if act == "linear":
             exp = 2 * L / ((L - 1) * 32 + 1)
             check(f"P5 depth {L:g}", abs(tp - exp) <= 0.05 * exp, f"Tr/N {tp:.4g} vs {exp:.4g}")
-        # The spec's acceptance range is L = 1..5; beyond, consecutive expectations differ by
+        # The prediction's acceptance range is L = 1..5; beyond, consecutive expectations differ by
         # < 3 % and 300 inits no longer resolve the ordering (reported, not asserted).
         if act in prev and (L <= 5 or act != "linear"):
             check(f"P5 decreasing {act} depth {L:g}", tp < prev[act], f"{tp:.4g} < {prev[act]:.4g}")
@@ -94,7 +94,7 @@ def fig4b_bias_quadratic(d):
         y = [float(r["measured_bias_term"]) for r in sub]
         c = quadratic_fit(b, y)
         res = max(abs(c[0] + c[1] * v + c[2] * v * v - yy) for v, yy in zip(b, y)) / max(abs(v) for v in y)
-        # Non-quadratic student: higher orders in b dt remain (spec: within 5 %); the exact
+        # Non-quadratic student: higher orders in b dt remain (accepted within 5 %); the exact
         # (1e-10) version on a quadratic is in ctest.
         check(f"P9 quadratic in b (point {p})", res <= 0.05, f"degree-2 fit residual {res:.2e}")
 

@@ -9,7 +9,7 @@
 #include "hw_models/core/parallel.h"
 #include "hw_models/crossbar/tile.h"
 #include "hw_models/devices/device_model.h"
-#include "learning_rules/update_scheme.h"
+#include "hw_models/update/update_scheme.h"
 
 namespace {
 
@@ -21,9 +21,9 @@ std::shared_ptr<const hw::DeviceModel> device(const char* type) {
   return std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
 }
 
-hw::BatchMatrix uniform(Index r, Index c, uint64_t seed) {
+BatchMatrix uniform(Index r, Index c, uint64_t seed) {
   Rng rng(seed, Stream::data);
-  hw::BatchMatrix m(r, c);
+  BatchMatrix m(r, c);
   for (Index j = 0; j < c; ++j)
     for (Index i = 0; i < r; ++i) m(i, j) = Scalar(2 * rng.uniform() - 1);
   return m;
@@ -33,8 +33,8 @@ hw::BatchMatrix uniform(Index r, Index c, uint64_t seed) {
 void BM_EigenGemm(benchmark::State& st) {
   const Index n = st.range(0), b = st.range(1);
   const Matrix w = uniform(n, n, 1);
-  const hw::BatchMatrix x = uniform(n, b, 2);
-  hw::BatchMatrix y(n, b);
+  const BatchMatrix x = uniform(n, b, 2);
+  BatchMatrix y(n, b);
   for (auto _ : st) {
     y.noalias() = w * x;
     benchmark::DoNotOptimize(y.data());
@@ -54,8 +54,8 @@ void BM_TileForward(benchmark::State& st) {
   pp.is_perfect = st.range(3) != 0;
   hw::Tile tile(hw::TileParams{}, pp, device("ideal"), n, n, 1, 0);
   tile.set_weights(uniform(n, n, 1) * Scalar(0.3));
-  const hw::BatchMatrix x = uniform(n, b, 2);
-  hw::BatchMatrix y;
+  const BatchMatrix x = uniform(n, b, 2);
+  BatchMatrix y;
   for (auto _ : st) {
     tile.forward(x, y);
     benchmark::DoNotOptimize(y.data());
@@ -89,9 +89,9 @@ void BM_StochasticPulseUpdate(benchmark::State& st) {
   const Index n = st.range(0);
   set_threads(int(st.range(1)));
   Config cfg = Config::from_string("scheme: {type: stochastic_pulse}", "bench");
-  const auto scheme = rules::scheme_registry().create(Scope(cfg, "scheme"));
-  hw::Tile tile(hw::TileParams{}, hw::PeripheryParams{}, device("constant_step"), n, n, 1, 0);
-  const hw::BatchMatrix x = uniform(n, 1, 3), d = uniform(n, 1, 4);
+  hw::Tile tile(hw::TileParams{}, hw::PeripheryParams{}, device("constant_step"), n, n, 1, 0,
+                hw::scheme_registry().create(Scope(cfg, "scheme")));
+  const BatchMatrix x = uniform(n, 1, 3), d = uniform(n, 1, 4);
   hw::UpdateRequest req;
   req.x = &x;
   req.d = &d;
@@ -102,7 +102,7 @@ void BM_StochasticPulseUpdate(benchmark::State& st) {
   uint64_t coincidences = 0;
   for (auto _ : st) {
     req.lr = -req.lr;
-    const hw::UpdateReport rep = tile.update(*scheme, req);
+    const hw::UpdateReport rep = tile.update(req);
     coincidences += rep.pulses_up + rep.pulses_down;
   }
   st.counters["coincidences"] =

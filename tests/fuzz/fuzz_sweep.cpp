@@ -7,7 +7,7 @@
 #include <string>
 
 #include "hw_models/core/errors.h"
-#include "sim/sweep.h"
+#include "sim/sweep/sweep.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer target: `xbarsim fit` on arbitrary bytes (sim/device_fit.h). Every defect must be a
+// libFuzzer target: `xbarsim fit` on arbitrary bytes (sim/fit/device_fit.h). Every defect must be a
 // ConfigError naming the file; a fit that succeeds must be finite, with nodes >= 0 and
 // dw_min > 0.
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include <string>
 
 #include "hw_models/core/errors.h"
-#include "sim/device_fit.h"
+#include "sim/fit/device_fit.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   static const std::string path = "/tmp/xb_fuzz_trace_" + std::to_string(::getpid());

@@ -9,7 +9,6 @@
 namespace xb {
 namespace {
 
-using hw::BatchMatrix;
 using hw::Tile;
 using hw::TileParams;
 
@@ -220,8 +219,8 @@ TEST(TileRead, ConstructionFromConfigScopes) {
   Tile t(Scope(cfg, "tile"), Scope(cfg, "periphery"), test::ideal_device(), 2, 3, 1, 0);
   EXPECT_TRUE(t.differential());
   EXPECT_DOUBLE_EQ(t.tile_params().w_max, 0.5);
-  EXPECT_EQ(t.periphery().noise_management, "none");
-  EXPECT_DOUBLE_EQ(t.periphery().out_bound, 12.0);  // default kept
+  EXPECT_EQ(t.periphery().params().noise_management, "none");
+  EXPECT_DOUBLE_EQ(t.periphery().params().out_bound, 12.0);  // default kept
   EXPECT_NO_THROW(cfg.check_all_used());
 }
 

@@ -60,7 +60,7 @@ inline Matrix random_matrix(Index r, Index c, uint64_t seed, double scale = 0.5)
   return m;
 }
 
-inline hw::BatchMatrix random_batch(Index r, Index c, uint64_t seed, double scale = 1.0) {
+inline BatchMatrix random_batch(Index r, Index c, uint64_t seed, double scale = 1.0) {
   return random_matrix(r, c, seed, scale);
 }
 

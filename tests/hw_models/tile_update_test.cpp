@@ -5,29 +5,30 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "hw_models/core/parallel.h"
-#include "learning_rules/pulse_count.h"
-#include "learning_rules/stochastic_pulse.h"
-#include "learning_rules/update_scheme.h"
+#include "hw_models/update/mixed_precision.h"
+#include "hw_models/update/pulse_count.h"
+#include "hw_models/update/stochastic_pulse.h"
+#include "hw_models/update/update_scheme.h"
 #include "tests/hw_models/tile_test_util.h"
 
 namespace xb {
 namespace {
 
-using hw::BatchMatrix;
 using hw::Tile;
 using hw::TileParams;
 using hw::UpdateReport;
 using hw::UpdateRequest;
 
-std::unique_ptr<rules::UpdateScheme> scheme(const std::string& yaml) {
+std::unique_ptr<hw::UpdateScheme> scheme(const std::string& yaml) {
   Config cfg = Config::from_string("scheme: " + yaml + "\n", "test");
-  return rules::scheme_registry().create(Scope(cfg, "scheme"));
+  return hw::scheme_registry().create(Scope(cfg, "scheme"));
 }
 
 TEST(TileUpdate, SchemesAreRegistered) {
-  const auto names = rules::scheme_registry().names();
+  const auto names = hw::scheme_registry().names();
   for (const char* n : {"ideal", "pulse_count", "stochastic_pulse", "mixed_precision"})
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
 }
@@ -36,18 +37,19 @@ TEST(TileUpdate, IdealWritesIntendedDeltaExactly) {
   for (const char* mapping : {"single", "differential"}) {
     TileParams tp;
     tp.mapping = mapping;
-    Tile t(tp, test::perfect(), test::ideal_device(), 6, 7, 1, 0);
+    Tile t(tp, test::perfect(), test::ideal_device(), 6, 7, 1, 0, scheme("{type: ideal}"));
     t.set_weights(test::random_matrix(6, 7, 1, 0.3));
     const Matrix dw = test::random_matrix(6, 7, 2, 0.1);
     UpdateRequest req;
     req.dw = &dw;
-    const UpdateReport rep = t.update(*scheme("{type: ideal}"), req);
+    const UpdateReport rep = t.update(req);
+    EXPECT_EQ(rep.write_slots, 6u);  // reprogrammed row by row
     EXPECT_LT((rep.realised - dw).cwiseAbs().maxCoeff(), 1e-6f) << mapping;
     EXPECT_EQ(rep.intended, dw);
     EXPECT_EQ(rep.pulses_up + rep.pulses_down, 0u);
   }
   // From factors: ΔW = −lr·D·Xᵀ.
-  Tile t(TileParams{}, test::perfect(), test::ideal_device(), 3, 2, 1, 0);
+  Tile t(TileParams{}, test::perfect(), test::ideal_device(), 3, 2, 1, 0);  // null: ideal
   BatchMatrix x(2, 1), d(3, 1);
   x << 1, -0.5;
   d << 0.2, 0, -0.4;
@@ -55,19 +57,21 @@ TEST(TileUpdate, IdealWritesIntendedDeltaExactly) {
   req.x = &x;
   req.d = &d;
   req.lr = 0.1;
-  const UpdateReport rep = t.update(*scheme("{type: ideal}"), req);
+  const UpdateReport rep = t.update(req);
   EXPECT_NEAR(rep.realised(0, 0), -0.02f, 1e-7);
   EXPECT_NEAR(rep.realised(2, 1), -0.02f, 1e-7);
   EXPECT_NEAR(rep.realised(0, 1), 0.01f, 1e-7);
 }
 
 TEST(TileUpdate, PulseCountRoundsToWholePulses) {
-  Tile t(TileParams{}, test::perfect(), test::ideal_device(0.01), 1, 5, 1, 0);
+  Tile t(TileParams{}, test::perfect(), test::ideal_device(0.01), 1, 5, 1, 0,
+         scheme("{type: pulse_count}"));
   Matrix dw(1, 5);
   dw << 0.034f, 0.004f, -0.026f, 0.0151f, -0.0049f;
   UpdateRequest req;
   req.dw = &dw;
-  const UpdateReport rep = t.update(*scheme("{type: pulse_count}"), req);
+  const UpdateReport rep = t.update(req);
+  EXPECT_EQ(rep.write_slots, 2u);  // 8 pulses on a 5-column row: ceil(8 / 5) slots
   // Biased by construction: realised = dw_min·round(ΔW/dw_min).
   const float expect[5] = {0.03f, 0.0f, -0.03f, 0.02f, 0.0f};
   for (int j = 0; j < 5; ++j) EXPECT_NEAR(rep.realised(0, j), expect[j], 1e-6) << j;
@@ -81,20 +85,21 @@ TEST(TileUpdate, MixedPrecisionCarriesTheRemainder) {
   for (const char* mapping : {"single", "differential"}) {
     TileParams tp;
     tp.mapping = mapping;
-    Tile t(tp, test::perfect(), test::ideal_device(0.01), 1, 3, 1, 0);
+    Tile t(tp, test::perfect(), test::ideal_device(0.01), 1, 3, 1, 0,
+           scheme("{type: mixed_precision}"));
+    const auto& mp = dynamic_cast<const hw::MixedPrecisionScheme&>(t.scheme());
     t.set_weights(Matrix::Zero(1, 3));
     const double eps = t.dw_min();
     Matrix dw(1, 3);
     dw << Scalar(0.25 * eps), Scalar(-0.25 * eps), Scalar(1.75 * eps);
     UpdateRequest req;
     req.dw = &dw;
-    const auto mp = scheme("{type: mixed_precision}");
     uint64_t up = 0, down = 0;
     for (int k = 0; k < 8; ++k) {
-      const UpdateReport rep = t.update(*mp, req);
+      const UpdateReport rep = t.update(req);
       up += rep.pulses_up;
       down += rep.pulses_down;
-      EXPECT_LT(t.digital_accumulator().cwiseAbs().maxCoeff(), Scalar(eps * (1 + 1e-5)));
+      EXPECT_LT(mp.accumulator().cwiseAbs().maxCoeff(), Scalar(eps * (1 + 1e-5)));
     }
     // 8 x 0.25 = 2 pulses up and 2 down; 8 x 1.75 = 14 pulses.
     EXPECT_NEAR(t.weights()(0, 0), 2 * eps, 1e-5) << mapping;
@@ -103,21 +108,27 @@ TEST(TileUpdate, MixedPrecisionCarriesTheRemainder) {
     EXPECT_EQ(up, 16u) << mapping;
     EXPECT_EQ(down, 2u) << mapping;
     // Against pulse_count on a fresh tile: 0.25 dw_min rounds to nothing, every time.
-    Tile pc(tp, test::perfect(), test::ideal_device(0.01), 1, 3, 1, 0);
+    Tile pc(tp, test::perfect(), test::ideal_device(0.01), 1, 3, 1, 0,
+            scheme("{type: pulse_count}"));
     pc.set_weights(Matrix::Zero(1, 3));
-    for (int k = 0; k < 8; ++k) pc.update(*scheme("{type: pulse_count}"), req);
+    for (int k = 0; k < 8; ++k) pc.update(req);
     EXPECT_NEAR(pc.weights()(0, 0), 0.0, 1e-7) << mapping;
   }
-  Tile t(TileParams{}, test::perfect(), test::ideal_device(0.01), 1, 1, 1, 0);
+  Tile t(TileParams{}, test::perfect(), test::ideal_device(0.01), 1, 1, 1, 0,
+         scheme("{type: mixed_precision}"));
+  auto chi = [](const Tile& tile) {
+    return dynamic_cast<const hw::MixedPrecisionScheme&>(tile.scheme()).accumulator();
+  };
   Matrix dw = Matrix::Constant(1, 1, Scalar(0.6 * t.dw_min()));
   UpdateRequest req;
   req.dw = &dw;
-  t.update(*scheme("{type: mixed_precision}"), req);
+  t.update(req);
   Tile f = t.fork(1);
-  EXPECT_EQ(f.digital_accumulator()(0, 0), t.digital_accumulator()(0, 0));
-  EXPECT_NEAR(f.update(*scheme("{type: mixed_precision}"), req).realised(0, 0), t.dw_min(), 1e-6);
+  EXPECT_EQ(chi(f)(0, 0), chi(t)(0, 0));
+  EXPECT_NEAR(f.update(req).realised(0, 0), t.dw_min(), 1e-6);
+  EXPECT_NEAR(chi(t)(0, 0), 0.6 * t.dw_min(), 1e-6);  // the fork's update left t's χ alone
   t.set_weights(Matrix::Zero(1, 1));
-  EXPECT_EQ(t.digital_accumulator()(0, 0), 0);
+  EXPECT_EQ(chi(t).size(), 0);
 }
 
 // Mean and variance over R forks of one stochastic_pulse update.
@@ -125,17 +136,19 @@ struct Moments {
   Matrix mean, var;
   uint64_t clipped = 0;
 };
-Moments fork_moments(const Tile& base, const rules::UpdateScheme& s, const UpdateRequest& req,
-                     int r_forks) {
+// The tile is built from `make_tile(scheme)` with the stochastic_pulse scheme of `yaml`.
+Moments fork_moments(const std::function<Tile(std::unique_ptr<hw::UpdateScheme>)>& make_tile,
+                     const std::string& yaml, const UpdateRequest& req, int r_forks) {
   Moments m;
+  const Tile base = make_tile(scheme(yaml));
   MatrixD sum = MatrixD::Zero(base.out_size(), base.in_size()), sq = sum;
   for (int k = 0; k < r_forks; ++k) {
     Tile f = base.fork(uint32_t(k));
-    const UpdateReport rep = f.update(s, req);
+    const UpdateReport rep = f.update(req);
     const MatrixD r = rep.realised.cast<double>();
     sum += r;
     sq += r.cwiseProduct(r);
-    m.clipped = rep.prob_clipped;
+    m.clipped = dynamic_cast<const hw::StochasticPulseScheme&>(f.scheme()).probabilities_clipped();
   }
   const MatrixD mean = sum / r_forks;
   m.mean = mean.cast<Scalar>();
@@ -156,16 +169,17 @@ void expect_mean(const Moments& m, const Matrix& expected, int r_forks, double f
 TEST(TileUpdate, StochasticPulseIsUnbiasedAwayFromBoundsAndClipping) {
   // ideal = noise-free constant step with hard bounds far away (|W| stays < 0.2 of 1).
   const double dw_min = 0.001, lr = 0.01;
-  Tile base(TileParams{}, test::perfect(), test::ideal_device(dw_min), 6, 8, 3, 0);
+  auto base = [&](std::unique_ptr<hw::UpdateScheme> s) {
+    return Tile(TileParams{}, test::perfect(), test::ideal_device(dw_min), 6, 8, 3, 0, std::move(s));
+  };
   BatchMatrix x = test::random_batch(8, 1, 11), d = test::random_batch(6, 1, 12);
   UpdateRequest req;
   req.x = &x;
   req.d = &d;
   req.lr = lr;
   // BL 31, A·B = lr/(dw_min·BL) = 0.32: the largest probability sqrt(0.32·max|x|·max|d|) < 1.
-  const auto s = scheme("{type: stochastic_pulse}");
   const int r_forks = 400;
-  const Moments m = fork_moments(base, *s, req, r_forks);
+  const Moments m = fork_moments(base, "{type: stochastic_pulse}", req, r_forks);
   EXPECT_EQ(m.clipped, 0u);
   const Matrix intended = Scalar(-lr) * d * x.transpose();
   expect_mean(m, intended, r_forks, dw_min / 10);
@@ -176,14 +190,16 @@ TEST(TileUpdate, StochasticPulseUnbiasedOnNoiseFreeConstantStep) {
                                     "dw_min: 0.001, dw_min_dtod: 0, dw_min_std: 0, up_down_dtod: 0, "
                                     "w_min: -1, w_max: 1, w_min_dtod: 0, w_max_dtod: 0");
   if (!dev) GTEST_SKIP() << "constant_step not registered";
-  Tile base(TileParams{}, test::perfect(), dev, 5, 7, 3, 0);
+  auto base = [&](std::unique_ptr<hw::UpdateScheme> s) {
+    return Tile(TileParams{}, test::perfect(), dev, 5, 7, 3, 0, std::move(s));
+  };
   BatchMatrix x = test::random_batch(7, 2, 21), d = test::random_batch(5, 2, 22);
   UpdateRequest req;
   req.x = &x;
   req.d = &d;
   req.lr = 0.005;
   const int r_forks = 400;
-  const Moments m = fork_moments(base, *scheme("{type: stochastic_pulse, desired_bl: 20}"), req, r_forks);
+  const Moments m = fork_moments(base, "{type: stochastic_pulse, desired_bl: 20}", req, r_forks);
   EXPECT_EQ(m.clipped, 0u);
   expect_mean(m, Scalar(-req.lr) * d * x.transpose(), r_forks, 1e-4);
 }
@@ -193,7 +209,9 @@ TEST(TileUpdate, StochasticPulseClippingBiasAsStated) {
   // clip at probability 1. stochastic_pulse.h: E[ΔW] = −sign·dw_min·BL·min(1, A|x|)·min(1, B|d|).
   const double dw_min = 0.001, lr = 0.1;
   const int bl = 31;
-  Tile base(TileParams{}, test::perfect(), test::ideal_device(dw_min), 4, 5, 3, 0);
+  auto base = [&](std::unique_ptr<hw::UpdateScheme> s) {
+    return Tile(TileParams{}, test::perfect(), test::ideal_device(dw_min), 4, 5, 3, 0, std::move(s));
+  };
   BatchMatrix x(5, 1), d(4, 1);
   x << 1.0, -0.8, 0.4, 0.2, -0.05;
   d << -1.0, 0.6, 0.3, -0.1;
@@ -201,9 +219,9 @@ TEST(TileUpdate, StochasticPulseClippingBiasAsStated) {
   req.x = &x;
   req.d = &d;
   req.lr = lr;
-  const auto s = scheme("{type: stochastic_pulse, update_management: false}");
   const int r_forks = 400;
-  const Moments m = fork_moments(base, *s, req, r_forks);
+  const Moments m =
+      fork_moments(base, "{type: stochastic_pulse, update_management: false}", req, r_forks);
   const double a = std::sqrt(lr / (dw_min * bl));
   Matrix expected(4, 5), intended = Scalar(-lr) * d * x.transpose();
   for (Index i = 0; i < 4; ++i)
@@ -222,23 +240,26 @@ TEST(TileUpdate, StochasticPulseClippingBiasAsStated) {
 
 TEST(TileUpdate, StochasticPulseBitLengthCapsPulsesPerSample) {
   // With BL management the bit length shrinks to ceil(lr·max|x|·max|d|/dw_min) when small.
-  rules::StochasticPulseParams p;
+  hw::StochasticPulseParams p;
   p.fixed_bl = false;
-  rules::StochasticPulseScheme s(p);
+  hw::StochasticPulseScheme s(p);
   EXPECT_EQ(s.plan(0.002, 0.001, 1.0, 1.0).bl, 2);
   EXPECT_EQ(s.plan(0.5, 0.001, 1.0, 1.0).bl, 31);
   const auto pl = s.plan(0.01, 0.001, 0.5, 0.1);  // update management balances A·0.5 = B·0.1
   EXPECT_NEAR(pl.a * 0.5, pl.b * 0.1, 1e-12);
   EXPECT_NEAR(pl.a * pl.b * pl.bl * 0.001, 0.01, 1e-12);
   // On a tile: never more than BL pulses per device and sample.
-  Tile t(TileParams{}, test::perfect(), test::ideal_device(0.001), 3, 3, 1, 0);
-  BatchMatrix x = BatchMatrix::Ones(3, 1), d = BatchMatrix::Ones(3, 1);
+  Tile t(TileParams{}, test::perfect(), test::ideal_device(0.001), 3, 3, 1, 0,
+         scheme("{type: stochastic_pulse, desired_bl: 7}"));
+  BatchMatrix x = BatchMatrix::Ones(3, 2), d = BatchMatrix::Ones(3, 2);
+  d.col(1).setZero();  // a sample with nothing to write takes no slot
   UpdateRequest req;
   req.x = &x;
   req.d = &d;
   req.lr = 1.0;
-  const auto rep = t.update(*scheme("{type: stochastic_pulse, desired_bl: 7}"), req);
+  const auto rep = t.update(req);
   EXPECT_EQ(rep.pulses_down, 9u * 7u);
+  EXPECT_EQ(rep.write_slots, 7u);  // one train of BL slots for the one non-zero sample
   EXPECT_NEAR(rep.realised(1, 1), -0.007f, 1e-6);
 }
 
@@ -251,46 +272,49 @@ TEST(TileUpdate, StochasticPulseUpDownAsymmetryBias) {
       "dw_min: 0.001, dw_min_dtod: 0, dw_min_std: 0, up_down: 0.2, up_down_dtod: 0, "
       "w_min: -1, w_max: 1, w_min_dtod: 0, w_max_dtod: 0");
   if (!dev) GTEST_SKIP() << "constant_step not registered";
-  Tile base(TileParams{}, test::perfect(), dev, 4, 6, 3, 0);
+  auto base = [&](std::unique_ptr<hw::UpdateScheme> s) {
+    return Tile(TileParams{}, test::perfect(), dev, 4, 6, 3, 0, std::move(s));
+  };
   BatchMatrix x = test::random_batch(6, 1, 31), d = test::random_batch(4, 1, 32);
   UpdateRequest req;
   req.x = &x;
   req.d = &d;
   req.lr = 0.01;
   const int r_forks = 400;
-  const Moments m = fork_moments(base, *scheme("{type: stochastic_pulse}"), req, r_forks);
+  const Moments m = fork_moments(base, "{type: stochastic_pulse}", req, r_forks);
   Matrix expected = Scalar(-req.lr) * d * x.transpose();
   expected = (expected.array() > 0).select(expected * Scalar(1 + beta), expected * Scalar(1 - beta));
   expect_mean(m, expected, r_forks, 1e-4);
 }
 
 TEST(TileUpdate, StochasticPulseDenseFallbackIsUnbiased) {
-  Tile base(TileParams{}, test::perfect(), test::ideal_device(0.001), 3, 4, 3, 0);
+  auto base = [&](std::unique_ptr<hw::UpdateScheme> s) {
+    return Tile(TileParams{}, test::perfect(), test::ideal_device(0.001), 3, 4, 3, 0, std::move(s));
+  };
   const Matrix dw = test::random_matrix(3, 4, 41, 0.005);
   UpdateRequest req;
   req.dw = &dw;
   const int r_forks = 400;
-  const Moments m = fork_moments(base, *scheme("{type: stochastic_pulse}"), req, r_forks);
+  const Moments m = fork_moments(base, "{type: stochastic_pulse}", req, r_forks);
   expect_mean(m, dw, r_forks, 1e-5);
 }
 
 TEST(TileUpdate, ForksShareFabricationAndDrawIndependentCycleNoise) {
   auto dev = test::device_from_yaml("constant_step", "");  // default d2d and c2c noise
   if (!dev) dev = test::ideal_device();
-  Tile base(TileParams{}, test::perfect(), dev, 16, 16, 7, 2);
+  Tile base(TileParams{}, test::perfect(), dev, 16, 16, 7, 2, scheme("{type: stochastic_pulse}"));
   BatchMatrix x = test::random_batch(16, 1, 51), d = test::random_batch(16, 1, 52);
   UpdateRequest req;
   req.x = &x;
   req.d = &d;
   req.lr = 0.01;
-  const auto s = scheme("{type: stochastic_pulse}");
   Tile a = base.fork(1), b = base.fork(2), a2 = base.fork(1);
   for (const Tile* f : {&a, &b}) {
     EXPECT_TRUE((f->device_state().dw_up == base.device_state().dw_up).all());
     EXPECT_TRUE((f->device_state().w_max == base.device_state().w_max).all());
     EXPECT_EQ(f->weights(), base.weights());
   }
-  const UpdateReport ra = a.update(*s, req), rb = b.update(*s, req), ra2 = a2.update(*s, req);
+  const UpdateReport ra = a.update(req), rb = b.update(req), ra2 = a2.update(req);
   EXPECT_EQ(ra.realised, ra2.realised);  // same fork index: same realisation
   EXPECT_NE(ra.realised, rb.realised);   // different fork: independent trains and noise
   // The parent is untouched by its forks.
@@ -310,7 +334,7 @@ TEST(TileUpdate, SameSeedSameResultOnOneAndTwoThreads) {
   auto run = [&](int threads) {
     set_threads(threads);
     // 1100 x 256 with 3 samples: the reads split into 4 row blocks, the update into 35.
-    Tile t(TileParams{}, pp, dev, 1100, 256, 9, 1);
+    Tile t(TileParams{}, pp, dev, 1100, 256, 9, 1, scheme("{type: stochastic_pulse}"));
     t.set_weights(test::random_matrix(1100, 256, 61, 0.3));
     BatchMatrix x = test::random_batch(256, 3, 62, 2.0), d = test::random_batch(1100, 3, 63), y, z;
     t.forward(x, y);
@@ -319,7 +343,7 @@ TEST(TileUpdate, SameSeedSameResultOnOneAndTwoThreads) {
     req.x = &x;
     req.d = &d;
     req.lr = 0.01;
-    const UpdateReport rep = t.update(*scheme("{type: stochastic_pulse}"), req);
+    const UpdateReport rep = t.update(req);
     t.forward(x, y);
     set_threads(1);
     return std::make_tuple(y, z, rep.realised, rep.pulses_up, t.read_stats().saturations);

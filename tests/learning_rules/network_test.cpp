@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Network: every gradient against central finite differences (double), the seeds' Xavier
-// initialisation, and backprop on ideal tiles against the digital network.
+// Network: every gradient against central finite differences (double), [G23]'s Xavier
+// initialisation (docs/corrections.md C1), and backprop on ideal tiles against the digital network.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,9 +8,9 @@
 
 #include "hw_models/core/config.h"
 #include "hw_models/crossbar/tile.h"
+#include "hw_models/update/update_scheme.h"
 #include "learning_rules/learning_rule.h"
 #include "learning_rules/tile_layer.h"
-#include "learning_rules/update_scheme.h"
 
 namespace xb::rules {
 namespace {
@@ -140,8 +140,6 @@ IdealTilePair ideal_tile_pair() {
   Config cfg = Config::from_string(
       "device: {type: ideal}\nscheme: {type: ideal}\nperiphery: {is_perfect: true}\n", "test");
   auto dev = std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
-  auto scheme = std::shared_ptr<const hw::UpdateScheme>(
-      scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
   const hw::TileParams tp = read_params<hw::TileParams>(Scope(cfg, "tile"));
   const hw::PeripheryParams pp = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
   NetworkParams p;
@@ -153,7 +151,8 @@ IdealTilePair ideal_tile_pair() {
   pair.analog.initialise(Rng(2, Stream::init));
   for (Index l = 0; l < pair.analog.layers(); ++l) {
     auto t = std::make_shared<TileLayer>(
-        hw::Tile(tp, pp, dev, pair.analog.fan_out(l), pair.analog.fan_in(l), 1, uint32_t(l)), scheme);
+        hw::Tile(tp, pp, dev, pair.analog.fan_out(l), pair.analog.fan_in(l), 1, uint32_t(l),
+                 hw::scheme_registry().create(Scope(cfg, "scheme"), "ideal")));
     pair.tiles.push_back(t.get());
     pair.analog.set_analog(l, t);
   }

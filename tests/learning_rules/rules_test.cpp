@@ -158,7 +158,7 @@ TEST(NodePerturbation, UnbiasedAsSigmaShrinksAndVarianceGrowsWithUnits) {
                        (x.array() - x.mean()).square().sum();
   std::printf("node_perturbation: fitted exponent of total variance / ||g||^2 vs N: %.3f\n", slope);
   ::testing::Test::RecordProperty("np_variance_exponent", std::to_string(slope));
-  EXPECT_GT(slope, 0.2);  // grows with size (exponent measured, not assumed: science.md §4)
+  EXPECT_GT(slope, 0.2);  // grows with size (exponent measured, not assumed)
   Network net = small_net(4);
   auto big = make_rule("{type: node_perturbation, sigma: 2.0, samples: 1}");
   const Stats s = draw(*big, net, b, 20000);

@@ -15,7 +15,7 @@
 
 #include "hw_models/core/config.h"
 #include "hw_models/crossbar/tile.h"
-#include "hw_models/sc/instrument.h"
+#include "hw_models/timing/instrument.h"
 #include "hw_models/sc/vcd_writer.h"
 #include "tests/hw_models/tile_test_util.h"
 
@@ -23,8 +23,8 @@ namespace xb {
 namespace {
 
 namespace fs = std::filesystem;
+using hw::OpCost;
 using hw::TileOp;
-using hw::TileOpResult;
 
 constexpr Index kRows = 12, kCols = 7, kBatch = 5;
 
@@ -38,8 +38,9 @@ hw::Tile make_tile(uint32_t id) {
   return t;
 }
 
-// Random signed pulse counts in [-3, 3], the same for the same tile event and row.
-void pulse_kernel(hw::Tile& t, TileOpResult& r) {
+// Random signed pulse counts in [-3, 3], the same for the same tile event and row; written row
+// by row (one slot per row), the cost a pulse-count scheme would report.
+OpCost pulse_kernel(hw::Tile& t) {
   const Rng base = t.scheme_rng(0);
   hw::UpdateReport rep;
   t.apply_pulses(
@@ -50,31 +51,32 @@ void pulse_kernel(hw::Tile& t, TileOpResult& r) {
         }
       },
       rep);
-  r.pulses_up = rep.pulses_up;
-  r.pulses_down = rep.pulses_down;
-  r.bl = 0;
+  OpCost c;
+  c.op = TileOp::update;
+  c.samples = 1;
+  c.pulses_up = rep.pulses_up;
+  c.pulses_down = rep.pulses_down;
+  c.write_slots = uint64_t(t.out_size());
+  return c;
 }
 
-// A few training-like steps: forward, backward, pulsed update. With a hook the tile ops go
-// through it, as Tile does once it carries a hook.
-hw::BatchMatrix workload(hw::Tile& t, hw::TimingHook* hook, int steps) {
-  hw::BatchMatrix x = test::random_matrix(kCols, kBatch, 3).cast<Scalar>();
-  hw::BatchMatrix d = test::random_matrix(kRows, kBatch, 4).cast<Scalar>();
-  hw::BatchMatrix y, z, acc = hw::BatchMatrix::Zero(kRows, kBatch);
-  auto op = [&](TileOp o, Index n, const std::function<void(TileOpResult&)>& k) {
-    if (hook) {
-      hook->run(t, o, n, k);
-    } else {
-      TileOpResult r;
-      k(r);
-    }
-  };
+// A few training-like steps: forward, backward, pulsed update. With a hook the reads go through
+// it as the tile's own hook; the update is handed to it directly with its cost.
+BatchMatrix workload(hw::Tile& t, hw::TimingHook* hook, int steps) {
+  BatchMatrix x = test::random_matrix(kCols, kBatch, 3).cast<Scalar>();
+  BatchMatrix d = test::random_matrix(kRows, kBatch, 4).cast<Scalar>();
+  BatchMatrix y, z, acc = BatchMatrix::Zero(kRows, kBatch);
+  t.set_timing_hook(hook);
   for (int s = 0; s < steps; ++s) {
-    op(TileOp::forward, kBatch, [&](TileOpResult&) { t.forward(x, y); });
-    op(TileOp::backward, kBatch, [&](TileOpResult&) { t.backward(d, z); });
-    op(TileOp::update, kBatch, [&](TileOpResult& r) { pulse_kernel(t, r); });
+    t.forward(x, y);
+    t.backward(d, z);
+    if (hook)
+      hook->run(t, TileOp::update, [&] { return pulse_kernel(t); });
+    else
+      pulse_kernel(t);
     acc += y;
   }
+  t.set_timing_hook(nullptr);
   return acc;
 }
 
@@ -101,10 +103,10 @@ std::string slurp(const fs::path& p) {
 
 TEST(TileShell, TimedRunIsBitIdenticalToDirectKernelCalls) {
   hw::Tile a = make_tile(0), b = make_tile(0);
-  const hw::BatchMatrix ya = workload(a, nullptr, 6);
+  const BatchMatrix ya = workload(a, nullptr, 6);
   Config cfg = config("");
-  auto ins = sc::Instrument::create(cfg, "timed", false);
-  hw::BatchMatrix yb;
+  auto ins = timing::Instrument::create(cfg, "timed", false);
+  BatchMatrix yb;
   ins->execute([&] { yb = workload(b, ins->attach(b, "layer0"), 6); }, ".");
   // Exact equality: the shell only reorders nothing and adds time.
   EXPECT_TRUE((a.weights().array() == b.weights().array()).all());
@@ -117,16 +119,21 @@ TEST(TileShell, TimedRunIsBitIdenticalToDirectKernelCalls) {
 TEST(TileShell, LatenciesFollowTheTimingParameters) {
   hw::Tile t = make_tile(1);
   Config cfg = config("");
-  auto ins = sc::Instrument::create(cfg, "timed", false);
-  hw::BatchMatrix x = test::random_matrix(kCols, kBatch, 3).cast<Scalar>(), y;
-  hw::BatchMatrix d = test::random_matrix(kRows, kBatch, 4).cast<Scalar>(), z;
+  auto ins = timing::Instrument::create(cfg, "timed", false);
+  BatchMatrix x = test::random_matrix(kCols, kBatch, 3).cast<Scalar>(), y;
+  BatchMatrix d = test::random_matrix(kRows, kBatch, 4).cast<Scalar>(), z;
   ins->execute(
       [&] {
         hw::TimingHook* h = ins->attach(t, "layer0");
-        h->run(t, TileOp::forward, kBatch, [&](TileOpResult&) { t.forward(x, y); });
-        h->run(t, TileOp::backward, kBatch, [&](TileOpResult&) { t.backward(d, z); });
+        t.set_timing_hook(h);
+        t.forward(x, y);
+        t.backward(d, z);
         // A stochastic_pulse-like update: BL = 10 slots per sample.
-        h->run(t, TileOp::update, kBatch, [&](TileOpResult& r) { r.bl = 10; });
+        OpCost c;
+        c.op = TileOp::update;
+        c.samples = kBatch;
+        c.write_slots = 10 * kBatch;
+        h->run(t, TileOp::update, [&] { return c; });
       },
       ".");
   nlohmann::ordered_json s;
@@ -148,7 +155,7 @@ TEST(TileShell, LedgerIsTheSameInBothModesAndPricesEachOperation) {
   for (const std::string mode : {"functional", "timed"}) {
     hw::Tile t = make_tile(2);
     Config cfg = config("energy: {e_pulse: 1e-12, e_cell_read: 1e-15, e_dac: 1e-14, e_adc: 1e-13}");
-    auto ins = sc::Instrument::create(cfg, mode, false);
+    auto ins = timing::Instrument::create(cfg, mode, false);
     ins->execute([&] { workload(t, ins->attach(t, "layer0"), 3); }, ".");
     ins->write_summary(mode == "timed" ? st : sf);
   }
@@ -239,7 +246,7 @@ TEST(TileShell, TraceSurvivesGtkwaveRoundTripAndPulsesMatchTheLedger) {
   const fs::path dir = temp_dir("trace");
   hw::Tile t0 = make_tile(0), t1 = make_tile(1);
   Config cfg = config("trace: {cells: [0, 2, 0, 3]}");
-  auto ins = sc::Instrument::create(cfg, "timed", true);
+  auto ins = timing::Instrument::create(cfg, "timed", true);
   ins->execute(
       [&] {
         hw::TimingHook* h0 = ins->attach(t0, "layer0");
@@ -289,7 +296,7 @@ TEST(TileShell, TraceWindowAndSelectionKeepTheFileSmall) {
   hw::Tile t = make_tile(0);
   // Start after the first step, stop before the end; only two signals.
   Config cfg = config("trace: {start: 300ns, stop: 900ns, signals: [phase, pulses_up]}");
-  auto ins = sc::Instrument::create(cfg, "timed", true);
+  auto ins = timing::Instrument::create(cfg, "timed", true);
   ins->execute([&] { workload(t, ins->attach(t, "layer0"), 6); }, dir.string());
   nlohmann::ordered_json s;
   ins->write_summary(s);
@@ -312,11 +319,11 @@ TEST(TileShell, TraceWindowAndSelectionKeepTheFileSmall) {
 
 TEST(TileShell, TraceOutsideTimedModeIsAConfigError) {
   Config cfg = config("");
-  EXPECT_THROW(sc::Instrument::create(cfg, "functional", true), ConfigError);
+  EXPECT_THROW(timing::Instrument::create(cfg, "functional", true), ConfigError);
   Config bad = Config::from_string("timing: {adc_share: 0}", "test");
-  EXPECT_THROW(sc::Instrument::create(bad, "timed", false), ConfigError);
+  EXPECT_THROW(timing::Instrument::create(bad, "timed", false), ConfigError);
   Config bad2 = Config::from_string("trace: {signals: [pulses]}", "test");
-  EXPECT_THROW(sc::Instrument::create(bad2, "timed", true), ConfigError);
+  EXPECT_THROW(timing::Instrument::create(bad2, "timed", true), ConfigError);
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 #include <tuple>
 
 #include "hw_models/devices/device_model.h"
-#include "learning_rules/update_scheme.h"
+#include "hw_models/update/update_scheme.h"
 
 namespace {
 
@@ -86,7 +86,7 @@ TEST_P(TimedEqualsFunctional, SameWeightsAndLedger) {
 std::vector<Pair> pairs() {
   std::vector<Pair> v;
   for (const auto& d : xb::hw::device_registry().names())
-    for (const auto& s : xb::rules::scheme_registry().names()) v.emplace_back(d, s);
+    for (const auto& s : xb::hw::scheme_registry().names()) v.emplace_back(d, s);
   return v;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// [G23] Lemma 2.1 and its consequences, measured by the delta_loss experiment (science.md P2,
-// P3, P4, P9, P13, P14), with the spec's corrections (antithetic sampling instead of the
-// zero-sum trick, P17; the steady-state excess loss 1/2 b^T H^-1 b, §6.4).
+// [G23] Lemma 2.1 and its consequences, measured by the delta_loss experiment (P2, P3, P4, P9,
+// P13, P14 in docs/theory.md), with the corrections of docs/corrections.md (antithetic sampling
+// instead of the zero-sum trick, P17 and C5; the steady-state excess loss 1/2 b^T H^-1 b, C4).
 #include <gtest/gtest.h>
 
 #include <Eigen/Eigenvalues>
@@ -36,7 +36,7 @@ std::string rule(double b, double sigma, const std::string& f = "N",
 }
 
 TEST(DeltaLoss, Lemma21OnQuadraticWithin2PercentAtEveryStep) {
-  // science.md P2: 1000 antithetic pairs; [VERIFIED] errors 7e-5, 1e-3, 8.6e-3.
+  // P2: 1000 antithetic pairs; an independent NumPy check gave errors 7e-5, 1e-3, 8.6e-3.
   RunFolder* f = nullptr;
   const auto s = run_experiment(p2_task() + rule(0.02, 0.5) +
                                     "experiment: {type: delta_loss, dt: 0.001, dts: [0.001, 0.01, 0.1], "
@@ -68,7 +68,7 @@ TEST(DeltaLoss, Lemma21OnQuadraticWithin2PercentAtEveryStep) {
 }
 
 TEST(DeltaLoss, BiasAndVarianceImpactsAreIndependent) {
-  // science.md P3: cross terms b sigma <beta, H n> cancel pairwise under antithetic sampling;
+  // P3: cross terms b sigma <beta, H n> cancel pairwise under antithetic sampling;
   // what is left is rounding of loss differences (~1e-16 |L| per evaluation).
   const auto s = run_experiment(p2_task() + rule(0.02, 0.5) +
                                 "experiment: {type: delta_loss, dt: 0.1, draws: 200}\n");
@@ -83,7 +83,7 @@ TEST(DeltaLoss, BiasAndVarianceImpactsAreIndependent) {
 }
 
 TEST(DeltaLoss, VarianceImpactScalesWithFofN) {
-  // science.md P4: impact 1/2 sigma^2 f(N)/N Tr[H] dt^2 for f in {1, sqrt(N), N}; the
+  // P4: impact 1/2 sigma^2 f(N)/N Tr[H] dt^2 for f in {1, sqrt(N), N}; the
   // antithetic mean of the pure-noise term has MC error ~ sqrt(2/N/pairs) ≈ 1 %.
   double prev = 0;
   for (const char* f : {"1", "sqrt(N)", "N"}) {
@@ -97,7 +97,7 @@ TEST(DeltaLoss, VarianceImpactScalesWithFofN) {
 }
 
 TEST(DeltaLoss, BiasImpactIsAffineInGradNormAndQuadraticInB) {
-  // science.md P9 (a): scale w - w* by s; Δ L(b, 0) = 1/2 b^2 Q dt^2 + s b ||g0|| P dt.
+  // P9 (a): scale w - w* by s; Δ L(b, 0) = 1/2 b^2 Q dt^2 + s b ||g0|| P dt.
   const Index n = 8;
   const MatrixD h = test::random_spd(n, 4);
   const VectorD dir = test::gaussian(n, 1, 5, 1);
@@ -127,7 +127,7 @@ TEST(DeltaLoss, BiasImpactIsAffineInGradNormAndQuadraticInB) {
 }
 
 TEST(DeltaLoss, NonQuadraticStudentErrorShrinksWithDt) {
-  // science.md P2, second part: 2-layer linear student-teacher (d = 20), relative error <= 5 %
+  // P2, second part: 2-layer linear student-teacher (d = 20), relative error <= 5 %
   // at dt = 1e-3 and shrinking with dt (third-order remainder).
   RunFolder* f = nullptr;
   run_experiment(
@@ -147,8 +147,8 @@ TEST(DeltaLoss, NonQuadraticStudentErrorShrinksWithDt) {
 }
 
 TEST(DeltaLoss, SteadyStateExcessLossIsBHinvB) {
-  // science.md P14 (§6.4 correction): constant-bias GD converges to w* + H^-1 b with excess
-  // loss 1/2 b^T H^-1 b, not the seed's 1/2 b^T H b.
+  // P14 (correction C4): constant-bias GD converges to w* + H^-1 b with excess loss
+  // 1/2 b^T H^-1 b, not [G23]'s 1/2 b^T H b.
   const Index n = 5;
   const MatrixD h = test::random_spd(n, 6, 0.3);
   const auto s = run_experiment("task: {type: quadratic, hessian: " + yaml_matrix(h) + "}\n" +
@@ -161,7 +161,7 @@ TEST(DeltaLoss, SteadyStateExcessLossIsBHinvB) {
 }
 
 TEST(DeltaLoss, CorollaryA2ResidualIsThirdOrder) {
-  // science.md P13 [VERIFIED]: N = 6, k = 5, random b_i (scale 0.05), sigma_i = 0.3 + 0.1 i,
+  // P13 (setting of the reference NumPy check): N = 6, k = 5, random b_i (scale 0.05), sigma_i = 0.3 + 0.1 i,
   // f = N; exact mean/covariance propagation minus eq. 19 scales as dt^3.
   const Index n = 6;
   const MatrixD h = test::random_spd(n, 7, 0.0);

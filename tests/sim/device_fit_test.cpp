@@ -16,7 +16,7 @@
 #include "hw_models/core/errors.h"
 #include "hw_models/core/rng.h"
 #include "hw_models/devices/device_model.h"
-#include "sim/device_fit.h"
+#include "sim/fit/device_fit.h"
 
 namespace xb::sim {
 namespace {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // estimator_stats: bias/variance of realised updates from forked tiles and the general
-// Lemma 2.1 prediction built from them (science.md §4, P1, P4).
+// Lemma 2.1 prediction built from them (P1, P4 in docs/theory.md).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -77,7 +77,7 @@ TEST(EstimatorStats, AnalogForksGiveVarianceAndAMatchingPrediction) {
 }
 
 TEST(EstimatorStats, WeightPerturbationVarianceGrowsWithN) {
-  // Empirical f(N) (science.md §4): weight perturbation's estimator variance grows with the
+  // Empirical f(N) (measured, since the papers give none for this rule): weight perturbation's estimator variance grows with the
   // parameter count; the fitted exponent is reported as f_exponent.
   const auto s = run_experiment(net(false) +
                                 "rule: {type: weight_perturbation, sigma: 0.001}\n"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// science.md P59 ([C21] Thm 4.1): the fractional drift and the Gibbs invariance it buys.
+// P59 in docs/theory.md ([C21] Thm 4.1): the fractional drift and the Gibbs invariance it buys.
 #include <gtest/gtest.h>
 
 #include <cmath>

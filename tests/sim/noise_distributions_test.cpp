@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// alpha-stable and Student-t samplers (science.md P51, N8, N14) and the estimator noise of
+// alpha-stable and Student-t samplers (P51 in docs/theory.md) and the estimator noise of
 // [G23] eq. 1 (P1). Tolerances: k standard errors of the sample statistic for the sample
 // size used (k stated at each check), with fixed seeds.
 #include <gtest/gtest.h>
@@ -77,7 +77,7 @@ TEST(AlphaStable, ZeroMeanAboveAlphaOne) {
   }
 }
 
-// Median of S_1.5(1, 0.8, 0) = -0.577 (science.md P51, SciPy levy_stable); the sample median
+// Median of S_1.5(1, 0.8, 0) = -0.577 (P51; SciPy's levy_stable gives the same); the sample median
 // has s.e. 1/(2 p(m) sqrt(n)) with p(m) ~ 0.25, i.e. 0.003 at n = 1e5; tolerance 0.02.
 TEST(AlphaStable, MedianOfSkewedLaw) {
   std::vector<double> x = draws(1.5, 0.8, 100000, 9);

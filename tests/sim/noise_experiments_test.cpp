@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// STAT checks (science.md P19, P23–P28, P34, P36–P45, P51, P55, P58): the `stationary` and
+// STAT checks (P19, P23–P28, P34, P36–P45, P51, P55, P58 in docs/theory.md): the `stationary` and
 // `levy_sde` experiments and the tail estimators against theory, with modest step counts.
 // Tolerances: a stationary chain of n steps with autocorrelation time τ estimates a variance
 // with relative s.e. ≈ sqrt(2τ/n); each tolerance below is >= 4 such s.e. (stated per test).
@@ -109,12 +109,12 @@ TEST(StationaryExperiment, InputNoiseOnline) {
   EXPECT_NEAR(s["measured_train_error"].get<double>(), s["predicted_train_error"].get<double>(),
               0.02 * s["predicted_train_error"].get<double>());
   EXPECT_LE(s["predicted_test_error"].get<double>(), s["predicted_train_error"].get<double>());
-  // [DERIVED] Σ = Thm 2 with A -> K = 1.5 and σ² -> 1/3: λσ²/(2S - λK(S+2)).
+  // Derived: Σ = Thm 2 with A -> K = 1.5 and σ² -> 1/3: λσ²/(2S - λK(S+2)).
   EXPECT_NEAR(p, 0.5 / 3 / (8 - 0.5 * 1.5 * 6), 1e-9);
 }
 
 // P28: L2 with (a, γ, u, λ, S) = (1, 0.5, 1, 0.5, 1): test loss 5/42. Negative γ = -0.2: 1/7.
-// Near the stability edge convergence is slow (science.md P28), tolerance 5 % / 8 %.
+// Near the stability edge convergence is slow (P28 in docs/theory.md), tolerance 5 % / 8 %.
 TEST(StationaryExperiment, L2RegularisationOnline) {
   for (const auto& c : std::vector<std::pair<std::string, double>>{{"0.5", 5.0 / 42},
                                                                     {"-0.2", 1.0 / 7}}) {
@@ -214,9 +214,10 @@ TEST(StationaryExperiment, DiscreteTailIndex) {
 
 // P58: mode shift on the quartic, 100 chains x 1e4 steps (η = 1e-2, ε = 1: 1e4 time units, so
 // the well occupancy, the dominant error of the L1 distance, is averaged over ~2000 barrier
-// crossings; measured L1 0.012 at α = 2, vs 0.049 with the spec's η = 1e-3, 50 x 4e4, whose
-// 2000 time units leave a 2 % well imbalance). α = 2 reproduces the Gibbs density (L1 <= 0.05); θ > 0 moves mass to w < 0 and θ < 0 to w > 0 (science.md P58 sign);
-// L1 grows as α decreases.
+// crossings; measured L1 0.012 at α = 2, vs 0.049 with the reference setting η = 1e-3, 50 x 4e4,
+// whose 2000 time units leave a 2 % well imbalance). α = 2 reproduces the Gibbs density
+// (L1 <= 0.05); θ > 0 moves mass to w < 0 and θ < 0 to w > 0 (the sign stated with P58 in
+// docs/theory.md); L1 grows as α decreases.
 TEST(LevySde, ModeShiftOnQuartic) {
   auto run = [](double alpha, double theta) {
     return run_config("experiment: {type: levy_sde, alpha: " + std::to_string(alpha) +
@@ -237,7 +238,7 @@ TEST(LevySde, ModeShiftOnQuartic) {
 }
 
 // P59 ([C21] Thm 4.1): with the fractional drift of eq. 4.7 the Gibbs measure is invariant, so
-// the mode shift of P58 disappears. The spec's setting (η = 1e-3, 50 chains x 4e4 steps):
+// the mode shift of P58 disappears. The reference setting (η = 1e-3, 50 chains x 4e4 steps):
 // seeds 1..5 gave L1 0.029..0.061 and |mass(w > 0) - 0.5| <= 0.025 over (α, θ) in
 // {(1.5, ±0.9), (1.2, 0.5), (1.1, 0.9)}, the same level as the α = 2 gradient scheme (0.049,
 // well imbalance); asserted L1 <= 0.1 and mass within 0.05, while the gradient drift on the same

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// science.md P30 ([Z22] Thm 5 / Cor. 2): minibatch noise of a 2-layer MLP near a minimum.
+// P30 in docs/theory.md ([Z22] Thm 5 / Cor. 2): minibatch noise of a 2-layer MLP near a minimum.
 // With the per-sample loss l_i = (f_i - y_i)^2 / 2 and L = (1/N) sum_i l_i (Network with
 // mse_scale = 0.5, i.e. the MSE normalisation the theorem assumes), the covariance of a size-S
 // minibatch gradient drawn with replacement is exactly C = C1 / S, C1 the per-sample gradient
@@ -155,7 +155,7 @@ TEST(Z22MlpNoise, LocalMinimumMatchesTwoL0OverSH) {
   }
 
   // Comparison with the theorem. Diagonal: v_i^T C v_i vs 2 L0 lambda_i / S for each of the
-  // ten directions, within 20 % (the spec's tolerance for this approximate theorem: Assumption 2
+  // ten directions, within 20 % (the tolerance of P30 for this approximate theorem: Assumption 2
   // and the residual term (1/N) sum r_i grad^2 f_i of H0 are o(1) only as N -> inf). Whole
   // projected matrix: relative Frobenius error ||V^T C V - (2L0/S) Lambda||_F / ||(2L0/S)
   // Lambda||_F within 20 %; Frobenius because it weighs the off-diagonal terms (predicted 0)

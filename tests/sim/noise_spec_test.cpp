@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Remaining EXACT/STAT checks of the structured-noise theory (science.md P47 by simulation, P48,
-// P31, P52, P53). All Monte-Carlo runs use fixed seeds; each tolerance is justified next to it.
+// Remaining EXACT/STAT checks of the structured-noise theory (P47 by simulation, P48, P31, P52,
+// P53 in docs/theory.md). All Monte-Carlo runs use fixed seeds; each tolerance is justified next to it.
 #include <gtest/gtest.h>
 
 #include <Eigen/Cholesky>
@@ -30,7 +30,7 @@ ArrayD normals(Rng& rng, Index n) {
 // ---------------------------------------------------------------------------------------------
 // P47: E(t) = E[L(w_t) - L(w_0)] from the exact minimum, K = C = 1, 2·10⁵ independent runs.
 // L = w²/2 with w Gaussian, so Var(L)/E[L]² = 2 and the relative standard error of the mean is
-// sqrt(2/2e5) = 0.32 %; the spec's 2 % tolerance is > 6 standard errors.
+// sqrt(2/2e5) = 0.32 %; the 2 % tolerance of P47 is > 6 standard errors.
 TEST(L21Simulation, EscapeEfficiencyDiscrete) {
   const Index runs = 200000;
   const MatrixD one = MatrixD::Constant(1, 1, 1.0);
@@ -199,7 +199,7 @@ double sgd_fluctuation(const Regression& r, int s, double lr, long steps, long b
 
 VectorD eigs(const MatrixD& a) { return Eigen::SelfAdjointEigenSolver<MatrixD>(a).eigenvalues(); }
 
-// The spec's cases with λTr[Â]/(2S) ≤ 0.25 (tolerance 15 %, an approximation error, not a
+// The reference cases of P31 with λTr[Â]/(2S) ≤ 0.25 (tolerance 15 %, an approximation error, not a
 // sampling one: 4 × 5·10⁴ steps with relaxation times ≤ ~150 steps leave ≈ 10³ effectively
 // independent samples of a quantity with relative spread ≈ sqrt(2/D), i.e. < 1 % noise).
 TEST(Z22Simulation, HighDimRegressionTheorem6) {
@@ -256,7 +256,7 @@ TEST(Z22Simulation, HighDimDivergesWhenStabilitySumReachesS) {
 // Exact finite-m slopes: ‖1 + 2Z‖_m gives 0.416 (Gaussian asymptote 0.5), each ReLU gate adds
 // ≈ 0.09. Sampling: the 12th sample moment of a product of two Gaussians has relative
 // standard error ≈ sqrt(E X²⁴/E² X¹² / n) ≈ 1.5, i.e. ±0.04 on log ‖·‖₁₂ and < 0.03 on the
-// slope, well inside the spec's ±0.15.
+// slope, well inside the ±0.15 of P52.
 double moment_slope(const ArrayD& h) {
   const ArrayD a = h.abs();
   std::vector<double> lx, ly;
@@ -392,7 +392,7 @@ TEST(C21Simulation, ImplicitEffectGradientNoiseTailsAdditive) {
 //    ≈ 12^L, giving 0.4 % (L = 2) and 1.5 % (L = 3); asserted within 3 % / 6 %. ‖·‖_4 is a
 //    quarter of the error of E g⁴, whose relative SE is ≈ sqrt(190^L / n): 3 % (L = 2),
 //    40 % (L = 3, so 10 % on the norm); asserted within 10 % / 30 %.
-// 3. The spec's statistic, the slope over m = 2..12 (even m, where the exact centred moment is
+// 3. The statistic of P53, the slope over m = 2..12 (even m, where the exact centred moment is
 //    a finite binomial sum): for L = 2 simulation within 0.35 of exact (seed 53: 1.718 vs
 //    1.833; the 12th sample moment of a product of four Gaussian factors is dominated by rare
 //    samples, seeds 54..57 spread ±0.25). For L = 3 (six factors) 2·10⁶ samples cannot see the
@@ -400,7 +400,7 @@ TEST(C21Simulation, ImplicitEffectGradientNoiseTailsAdditive) {
 //    of very heavy tails are), so it is reported, not asserted; the exact value carries the
 //    check there.
 // 4. The exact exponent at m = 1000 is L for every layer, so the (L+i)/2 of [C21] Thm 3.1 does
-//    not hold for i < L in the very net Remark 3.1 calls tight (science.md §6 correction, README).
+//    not hold for i < L in the very net Remark 3.1 calls tight (docs/corrections.md C19).
 TEST(C21Simulation, ImplicitEffectGradientNoiseTailsMultiplicative) {
   for (const std::vector<double>& w :
        {std::vector<double>{0.8, 1.5}, std::vector<double>{0.8, 1.2, 1.5}}) {

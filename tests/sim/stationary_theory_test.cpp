@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// EXACT checks of the discrete-time stationary theory (science.md P23–P50): the vectorised
-// Lyapunov solver against the closed forms and the spec's quoted values. Quoted values are
+// EXACT checks of the discrete-time stationary theory (P23–P50 in docs/theory.md): the
+// vectorised Lyapunov solver against the closed forms and the reference values (the papers' own,
+// or independent NumPy computations; docs/structured-noise.md). Reference values are
 // rounded to 4–5 significant digits, hence the 1e-3 relative tolerances on them; solver vs
 // closed form is machine precision (1e-9).
 #include <gtest/gtest.h>

@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "hw_models/core/errors.h"
-#include "sim/sweep.h"
-#include "sim/sweep_tables.h"
+#include "sim/sweep/sweep.h"
+#include "sim/sweep/sweep_tables.h"
 
 namespace {
 

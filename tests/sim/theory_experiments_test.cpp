@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Architecture and descent results of [G23] through the hessian_trace and descent_probability
-// experiments (science.md P5–P8, P10–P12), with the spec's corrections: Thm A.4's trace is
+// experiments (P5–P8, P10–P12 in docs/theory.md), with the corrections of docs/corrections.md
+// (C2, C7): Thm A.4's trace is
 // 2 d' + d (not 2 d' + d d'), Thm 3.2 is only tested at small lambda dt.
 #include <gtest/gtest.h>
 
@@ -18,8 +19,8 @@ using test::num;
 using test::run_experiment;
 
 TEST(HessianTrace, DepthLawTraceOverNMatches2LOverLMinus1dPlus1) {
-  // science.md P5: mean Tr[H]/N within 5 % of 2L/((L-1)d+1) and strictly decreasing in L.
-  // 300 inits: the spec measured the across-init spread of Tr/N at a few % of the mean, so the
+  // P5: mean Tr[H]/N within 5 % of 2L/((L-1)d+1) and strictly decreasing in L.
+  // 300 inits: a reference NumPy run measured the across-init spread of Tr/N at a few % of the mean, so the
   // standard error of the mean is ~0.3 %; d = 16 and 400 samples keep the test under a second.
   const auto rows = metrics_rows(
       "experiment: {type: hessian_trace, depths: [1, 2, 3, 4, 5], widths: [16], "
@@ -42,7 +43,7 @@ TEST(HessianTrace, DepthLawTraceOverNMatches2LOverLMinus1dPlus1) {
 }
 
 TEST(HessianTrace, VarianceImpactTrendsForTheThreeFofNCases) {
-  // science.md P4 [DERIVED]: with E Tr[H] = 2Ld and N = (L-1)d^2 + d, the variance impact per
+  // P4 (derived with P5): with E Tr[H] = 2Ld and N = (L-1)d^2 + d, the variance impact per
   // 1/2 sigma^2 dt^2 is Tr/N (f = 1: falls with width and depth), Tr/sqrt(N) (f = sqrt(N):
   // about 2L/sqrt(L-1), width-independent, grows with depth) and Tr (f = N: grows with both).
   const auto rows = metrics_rows(
@@ -63,8 +64,8 @@ TEST(HessianTrace, VarianceImpactTrendsForTheThreeFofNCases) {
 }
 
 TEST(HessianTrace, WidthVsDepthUsesCorrectedThmA4Trace) {
-  // science.md P6: d = 10, unit-norm rows, 1/|D| loss (mse_scale 0.5): Tr[H]_3 ≈ 2 d' + d
-  // (within 10 %; the seed's 2 d' + d d' is far off), Tr[H]_2 = d_hat + d within 2 %.
+  // P6: d = 10, unit-norm rows, 1/|D| loss (mse_scale 0.5): Tr[H]_3 ≈ 2 d' + d
+  // (within 10 %; [G23]'s 2 d' + d d' is far off, C2), Tr[H]_2 = d_hat + d within 2 %.
   // 40 inits: at d' = 5 the across-init spread of Tr_3 is ~25 %, so the mean is good to ~4 %.
   const auto rows = metrics_rows(
       "experiment: {type: hessian_trace, depths: [2, 3], widths: [5, 50, 400], "
@@ -78,7 +79,7 @@ TEST(HessianTrace, WidthVsDepthUsesCorrectedThmA4Trace) {
       EXPECT_NEAR(tr, 2 * w + 10, 0.10 * (2 * w + 10)) << "width " << w;
       const double seed = num(r, "seed_trace_a4");
       EXPECT_EQ(seed, 2 * w + 10 * w);
-      if (w >= 50) { EXPECT_GT(seed, 3 * tr); }  // the seed's bound is loose
+      if (w >= 50) { EXPECT_GT(seed, 3 * tr); }  // [G23]'s bound is loose
     }
     ++checked;
   }
@@ -86,8 +87,8 @@ TEST(HessianTrace, WidthVsDepthUsesCorrectedThmA4Trace) {
 }
 
 TEST(HessianTrace, ReluLowersTraceForEveryInitWithOneHiddenLayer) {
-  // science.md P7: same weights, 1 hidden layer: Tr_ReLU <= Tr_linear (EXACT, every init);
-  // symmetric inputs give a ratio near 0.5 ([VERIFIED] 0.1891/0.3779 at d = 10).
+  // P7: same weights, 1 hidden layer: Tr_ReLU <= Tr_linear (EXACT, every init); symmetric
+  // inputs give a ratio near 0.5 (a reference NumPy run: 0.1891/0.3779 at d = 10).
   double ratio = 0;
   const int inits = 50;
   for (int k = 0; k < inits; ++k) {
@@ -113,7 +114,7 @@ TEST(HessianTrace, ReluLowersTraceForEveryInitWithOneHiddenLayer) {
 }
 
 TEST(HessianTrace, ReluLowersMeanTraceInDeeperNets) {
-  // science.md P7: deeper nets hold on average over >= 100 inits (not per init).
+  // P7: deeper nets hold on average over >= 100 inits (not per init).
   const auto rows = metrics_rows(
       "experiment: {type: hessian_trace, depths: [3, 4], widths: [10], "
       "activations: [linear, relu], samples: 200, inits: 100}\n");
@@ -123,7 +124,7 @@ TEST(HessianTrace, ReluLowersMeanTraceInDeeperNets) {
 }
 
 TEST(HessianTrace, Fig3AProtocolTraceIsTwiceMinWidthInputs) {
-  // science.md P8: fixed semi-orthogonal first layer, whitened inputs, only the output layer
+  // P8: fixed semi-orthogonal first layer, whitened inputs, only the output layer
   // trained: N = h, Tr[H] = 2 min(h, d) exactly.
   const auto rows = metrics_rows(
       "experiment: {type: hessian_trace, protocol: last_layer, depths: [2], "
@@ -137,7 +138,7 @@ TEST(HessianTrace, Fig3AProtocolTraceIsTwiceMinWidthInputs) {
 }
 
 TEST(DescentProbability, Theorem31ThresholdSeparatesDescentFromAscent) {
-  // science.md P10: with margins of 2 % on lambda, mean ΔL <= 0 when lambda_max <= threshold
+  // P10: with margins of 2 % on lambda, mean ΔL <= 0 when lambda_max <= threshold
   // and >= 0 when lambda_min >= threshold, for r in {0, 1, 3}.
   for (double r : {0.0, 1.0, 3.0}) {
     const double thr = 2.0 / (0.01 * (1 + r * r));
@@ -161,7 +162,7 @@ TEST(DescentProbability, Theorem31ThresholdSeparatesDescentFromAscent) {
 }
 
 TEST(DescentProbability, Theorem32BoundHoldsForWorstCaseBiasAtSmallLambdaDt) {
-  // science.md P11: b exactly at the bound, beta adversarial on the sphere: max ΔL <= 0 when
+  // P11: b exactly at the bound, beta adversarial on the sphere: max ΔL <= 0 when
   // lambda_max dt <= 0.25. Three times the bound is violated (the check is not vacuous).
   const auto rows = metrics_rows(
       "experiment: {type: descent_probability, mode: bias, dt: 0.01, dims: [1, 5, 25], "
@@ -184,7 +185,7 @@ TEST(DescentProbability, Theorem32BoundHoldsForWorstCaseBiasAtSmallLambdaDt) {
 }
 
 TEST(DescentProbability, PacBoundDescendsWithHighProbability) {
-  // science.md P12 [VERIFIED, 4000 trials]: P(descent) at the PAC bound 1.000 (N = 1), 0.93
+  // P12 (a reference NumPy run, 4000 trials): P(descent) at the PAC bound 1.000 (N = 1), 0.93
   // (N = 5, accept [0.88, 0.98]), >= 0.99 (N = 25); at the deterministic bound 1 for all N.
   // 1500 trials: binomial standard error at p = 0.93 is 0.007.
   const auto rows = metrics_rows(

@@ -61,7 +61,7 @@ inline MatrixD gaussian(Index r, Index c, uint64_t seed, uint32_t lane = 0) {
   return m;
 }
 
-// The science.md P2 quadratic: H = Q Q^T / N + 0.1 I with Q Gaussian.
+// The quadratic of P2 (docs/theory.md): H = Q Q^T / N + 0.1 I with Q Gaussian.
 inline MatrixD random_spd(Index n, uint64_t seed, double shift = 0.1) {
   const MatrixD q = gaussian(n, n, seed, 99);
   return q * q.transpose() / double(n) + shift * MatrixD::Identity(n, n);

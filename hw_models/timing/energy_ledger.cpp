@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#include "hw_models/timing/energy_ledger.h"
+
+namespace xb::timing {
+
+TileCounts& EnergyLedger::add(const Tile& tile, const std::string& name) {
+  TileCounts c;
+  c.name = name;
+  c.rows = tile.out_size();
+  c.cols = tile.in_size();
+  tiles_.push_back(c);
+  return tiles_.back();
+}
+
+void EnergyLedger::record(TileCounts& c, const OpCost& cost) {
+  if (cost.op == TileOp::update) {
+    ++c.updates;
+    c.pulses_up += cost.pulses_up;
+    c.pulses_down += cost.pulses_down;
+    return;
+  }
+  (cost.op == TileOp::forward ? c.forward_passes : c.backward_passes) += cost.read_passes;
+  c.adc_saturations += cost.adc_saturations;
+  c.dac_conversions += cost.read_passes * uint64_t(cost.lines_in);
+  c.adc_conversions += cost.read_passes * uint64_t(cost.lines_out);
+  c.cell_reads += cost.read_passes * uint64_t(cost.lines_in) * uint64_t(cost.lines_out);
+}
+
+uint64_t EnergyLedger::total_pulses() const {
+  uint64_t n = 0;
+  for (const auto& t : tiles_) n += t.pulses_up + t.pulses_down;
+  return n;
+}
+
+void EnergyLedger::write_summary(nlohmann::ordered_json& s) const {
+  nlohmann::ordered_json l, per;
+  uint64_t up = 0, down = 0, passes = 0, sat = 0, dac = 0, adc = 0, cells = 0;
+  double e_write = 0, e_read = 0;
+  for (const auto& t : tiles_) {
+    nlohmann::ordered_json j;
+    j["rows"] = t.rows;
+    j["cols"] = t.cols;
+    j["forward_passes"] = t.forward_passes;
+    j["backward_passes"] = t.backward_passes;
+    j["adc_saturations"] = t.adc_saturations;
+    j["updates"] = t.updates;
+    j["pulses_up"] = t.pulses_up;
+    j["pulses_down"] = t.pulses_down;
+    j["write_energy_J"] = t.write_energy(p_);
+    j["read_energy_J"] = t.read_energy(p_);
+    per[t.name] = j;
+    up += t.pulses_up;
+    down += t.pulses_down;
+    passes += t.forward_passes + t.backward_passes;
+    sat += t.adc_saturations;
+    dac += t.dac_conversions;
+    adc += t.adc_conversions;
+    cells += t.cell_reads;
+    e_write += t.write_energy(p_);
+    e_read += t.read_energy(p_);
+  }
+  l["pulses_up"] = up;
+  l["pulses_down"] = down;
+  l["pulses"] = up + down;
+  l["read_passes"] = passes;
+  l["adc_saturations"] = sat;
+  l["dac_conversions"] = dac;
+  l["adc_conversions"] = adc;
+  l["cell_reads"] = cells;
+  l["write_energy_J"] = e_write;
+  l["read_energy_J"] = e_read;
+  l["tiles"] = tiles_.empty() ? nlohmann::ordered_json::object() : per;
+  s["energy_total_J"] = e_write + e_read;
+  s["ledger"] = l;
+}
+
+void CountingHook::run(const Tile&, TileOp, const std::function<OpCost()>& kernel) {
+  EnergyLedger::record(c_, kernel());
+}
+
+}  // namespace xb::timing

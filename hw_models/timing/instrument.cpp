@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+#include "hw_models/timing/instrument.h"
+
+#include <deque>
+
+namespace xb::timing {
+
+namespace {
+
+class FunctionalInstrument : public Instrument {
+ public:
+  explicit FunctionalInstrument(const EnergyParams& e) : Instrument(e) {}
+  hw::TimingHook* attach(const hw::Tile& tile, const std::string& name) override {
+    hooks_.emplace_back(ledger_.add(tile, name));
+    return &hooks_.back();
+  }
+  void rule_phase(const std::string&) override {}
+  void loss(double) override {}
+  void execute(const std::function<void()>& body, const std::string&) override {
+    hw::InstrumentScope scope(this);
+    body();
+  }
+  void write_summary(nlohmann::ordered_json& s) const override { ledger_.write_summary(s); }
+
+ private:
+  std::deque<CountingHook> hooks_;
+};
+
+TimedInstrumentFactory& timed_factory() {
+  static TimedInstrumentFactory f = nullptr;
+  return f;
+}
+
+}  // namespace
+
+void set_timed_instrument_factory(TimedInstrumentFactory f) { timed_factory() = f; }
+
+std::unique_ptr<Instrument> Instrument::create(Config& cfg, const std::string& mode, bool trace) {
+  const auto t = read_params<TimingParams>(Scope(cfg, "timing"));
+  const auto e = read_params<EnergyParams>(Scope(cfg, "energy"));
+  const auto tr = read_params<TraceParams>(Scope(cfg, "trace"));
+  if (mode == "timed") {
+    if (!timed_factory())
+      throw ConfigError("--mode timed: this program was built without the SystemC shell");
+    return timed_factory()(t, e, tr, trace);
+  }
+  if (trace) throw ConfigError("--trace needs --mode timed (the trace is drawn over simulated time)");
+  return std::make_unique<FunctionalInstrument>(e);
+}
+
+}  // namespace xb::timing

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+#include "sim/fit/device_fit.h"
+
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "hw_models/core/config.h"
+#include "hw_models/core/errors.h"
+#include "hw_models/core/types.h"
+#include "hw_models/devices/device_model.h"
+#include "sim/run_folder.h"
+
+namespace xb::sim {
+
+namespace {
+
+constexpr std::uintmax_t kMaxTraceBytes = std::uintmax_t(256) << 20;
+
+[[noreturn]] void fail(const std::string& where, const std::string& what) {
+  throw ConfigError(where + ": " + what);
+}
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) {
+    const auto b = cell.find_first_not_of(" \t\r"), e = cell.find_last_not_of(" \t\r");
+    cells.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
+  }
+  return cells;
+}
+
+double parse_number(const std::string& cell, const std::string& where, const std::string& key) {
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(cell.c_str(), &end);
+  if (cell.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
+    fail(where, key + " = '" + cell + "': must be a finite number");
+  return v;
+}
+
+// Hat-function weights of w on m equally spaced nodes over [lo, hi] (as piecewise_factor).
+void hats(double w, double lo, double hi, int m, int& k, double& frac) {
+  const double t = std::clamp((w - lo) / (hi - lo), 0.0, 1.0) * (m - 1);
+  k = std::min(int(std::floor(t)), m - 2);
+  frac = t - k;
+}
+
+double interpolate(const std::vector<double>& v, double w, double lo, double hi) {
+  if (v.size() == 1) return v[0];
+  int k;
+  double frac;
+  hats(w, lo, hi, int(v.size()), k, frac);
+  return v[std::size_t(k)] + frac * (v[std::size_t(k) + 1] - v[std::size_t(k)]);
+}
+
+// Least-squares node values of one direction's step magnitude (see the header).
+std::vector<double> fit_nodes(const std::vector<double>& at, const std::vector<double>& step,
+                              double lo, double hi, int m) {
+  MatrixD normal = MatrixD::Zero(m, m);
+  VectorD rhs = VectorD::Zero(m);
+  for (std::size_t i = 0; i < at.size(); ++i) {
+    if (m == 1) {
+      normal(0, 0) += 1;
+      rhs(0) += step[i];
+      continue;
+    }
+    int k;
+    double f;
+    hats(at[i], lo, hi, m, k, f);
+    const double a = 1 - f, b = f;
+    normal(k, k) += a * a, normal(k, k + 1) += a * b;
+    normal(k + 1, k) += a * b, normal(k + 1, k + 1) += b * b;
+    rhs(k) += a * step[i], rhs(k + 1) += b * step[i];
+  }
+  // Smoothness: λ Σ (v_{j+1} − v_j)², λ = 1e-6 of the mean data weight per node.
+  const double lambda = 1e-6 * std::max(normal.trace(), 1.0) / m;
+  for (int j = 0; j + 1 < m; ++j) {
+    normal(j, j) += lambda, normal(j + 1, j + 1) += lambda;
+    normal(j, j + 1) -= lambda, normal(j + 1, j) -= lambda;
+  }
+  const VectorD v = normal.ldlt().solve(rhs);
+  std::vector<double> out(static_cast<std::size_t>(m));
+  for (int j = 0; j < m; ++j) out[std::size_t(j)] = std::max(v(j), 0.0);
+  return out;
+}
+
+std::string list(const std::vector<double>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
+  return s + "]";
+}
+
+}  // namespace
+
+PulseTrace read_pulse_trace(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) fail(path, "cannot read the trace file (" + ec.message() + ")");
+  if (size > kMaxTraceBytes) fail(path, "trace file larger than 256 MiB");
+  std::ifstream in(path);
+  if (!in) fail(path, "cannot open the trace file");
+  std::string line;
+  if (!std::getline(in, line)) fail(path, "empty file: expected a CSV header");
+  const auto header = split_csv(line);
+  auto column = [&](const char* name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    return it == header.end() ? -1 : int(it - header.begin());
+  };
+  int c_pulse = column("pulse"), c_w = column("w");
+  const bool response = c_w < 0 && column("direction") >= 0 && column("w_mean") >= 0;
+  if (response) c_pulse = column("direction"), c_w = column("w_mean");
+  if (c_pulse < 0 || c_w < 0)
+    fail(path + ":1", "the header must name columns pulse and w (or direction and w_mean)");
+  PulseTrace t;
+  for (int n = 2; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const auto cells = split_csv(line);
+    const std::string where = path + ":" + std::to_string(n);
+    if (int(cells.size()) <= std::max(c_pulse, c_w))
+      fail(where, "has " + std::to_string(cells.size()) + " cells, fewer than the header");
+    const std::string& p = cells[std::size_t(c_pulse)];
+    int pulse = 0;
+    if (response) {
+      if (p != "up" && p != "down") fail(where, "direction = '" + p + "': must be up or down");
+      pulse = t.w.empty() ? 0 : (p == "up" ? 1 : -1);  // the first row is the starting point
+    } else {
+      if (p != "1" && p != "+1" && p != "-1" && p != "0")
+        fail(where, "pulse = '" + p + "': must be +1, -1 or 0");
+      pulse = p == "0" ? 0 : (p == "-1" ? -1 : 1);
+    }
+    t.pulse.push_back(pulse);
+    t.w.push_back(parse_number(cells[std::size_t(c_w)], where, response ? "w_mean" : "w"));
+  }
+  return t;
+}
+
+DeviceFit fit_piecewise_step(const PulseTrace& t, int nodes, const std::string& source) {
+  if (nodes < 1 || nodes > 1000) fail("--nodes", std::to_string(nodes) + ": must be in 1..1000");
+  if (t.w.size() < 2 || t.pulse.size() != t.w.size())
+    fail(source, "needs at least 2 rows of data (has " + std::to_string(t.w.size()) + ")");
+  DeviceFit fit;
+  fit.w_min = *std::min_element(t.w.begin(), t.w.end());
+  fit.w_max = *std::max_element(t.w.begin(), t.w.end());
+  std::vector<double> at[2], step[2];  // [0] up, [1] down (magnitudes, signed by direction)
+  for (std::size_t k = 1; k < t.w.size(); ++k) {
+    if (t.pulse[k] == 0) continue;
+    const int d = t.pulse[k] > 0 ? 0 : 1;
+    at[d].push_back(t.w[k - 1]);
+    step[d].push_back(t.pulse[k] * (t.w[k] - t.w[k - 1]));
+  }
+  fit.n_up = int(at[0].size());
+  fit.n_down = int(at[1].size());
+  if (fit.n_up < 2 || fit.n_down < 2)
+    fail(source, "needs at least 2 up and 2 down pulses (has " + std::to_string(fit.n_up) +
+                     " up, " + std::to_string(fit.n_down) + " down)");
+  if (!(fit.w_max > fit.w_min)) fail(source, "w never changes: nothing to fit");
+  if (!std::isfinite(fit.w_max - fit.w_min))
+    fail(source, "the range of w overflows double arithmetic: rescale the trace");
+  std::vector<double> v[2];
+  for (int d = 0; d < 2; ++d) v[d] = fit_nodes(at[d], step[d], fit.w_min, fit.w_max, nodes);
+  const double ref = (fit.w_min <= 0 && fit.w_max >= 0) ? 0.0 : 0.5 * (fit.w_min + fit.w_max);
+  fit.dw_min = 0.5 * (interpolate(v[0], ref, fit.w_min, fit.w_max) +
+                      interpolate(v[1], ref, fit.w_min, fit.w_max));
+  if (!(fit.dw_min > 0)) fail(source, "the fitted steps at w = " + format_number(ref) + " are zero");
+  double sq = 0;
+  int used = 0;
+  for (int d = 0; d < 2; ++d) {
+    for (std::size_t i = 0; i < at[d].size(); ++i) {
+      const double model = interpolate(v[d], at[d][i], fit.w_min, fit.w_max);
+      if (model > 1e-12 * fit.dw_min) sq += std::pow(step[d][i] / model - 1, 2), ++used;
+    }
+    for (double& x : v[d]) x /= fit.dw_min;
+  }
+  fit.dw_min_std = used ? std::sqrt(sq / used) : 0.0;
+  fit.piecewise_up = v[0];
+  fit.piecewise_down = v[1];
+  bool finite = std::isfinite(fit.dw_min) && std::isfinite(fit.dw_min_std);
+  for (const auto* nodes : {&fit.piecewise_up, &fit.piecewise_down})
+    for (double x : *nodes) finite = finite && std::isfinite(x);
+  if (!finite) fail(source, "the fit is not finite (steps too large for double arithmetic?)");
+  return fit;
+}
+
+std::string device_fit_yaml(const DeviceFit& f, const std::string& source) {
+  std::ostringstream y;
+  y << "# piecewise_step fitted by `xbarsim fit` to " << source << " (" << f.n_up << " up, "
+    << f.n_down << " down pulses, " << f.piecewise_up.size() << " nodes).\n"
+    << "# One trace cannot separate device-to-device spreads: every *_dtod is 0; set them from\n"
+    << "# several devices' traces.\n"
+    << "device:\n"
+    << "  type: piecewise_step\n"
+    << "  dw_min: " << format_number(f.dw_min) << "\n"
+    << "  dw_min_std: " << format_number(f.dw_min_std) << "\n"
+    << "  mult_noise: true\n"
+    << "  up_down: 0\n"
+    << "  w_min: " << format_number(f.w_min) << "\n"
+    << "  w_max: " << format_number(f.w_max) << "\n"
+    << "  dw_min_dtod: 0\n  up_down_dtod: 0\n  w_min_dtod: 0\n  w_max_dtod: 0\n"
+    << "  piecewise_up: " << list(f.piecewise_up) << "\n"
+    << "  piecewise_down: " << list(f.piecewise_down) << "\n";
+  return y.str();
+}
+
+int command_fit(const FitArgs& args) {
+  const DeviceFit fit = fit_piecewise_step(read_pulse_trace(args.trace), args.nodes, args.trace);
+  const std::string yaml = device_fit_yaml(fit, args.trace);
+  // Emit only what a run accepts: the section goes through the device's own validation.
+  try {
+    Config cfg = Config::from_string(yaml, "fitted device");
+    hw::device_registry().create(Scope(cfg, "device"));
+  } catch (const ConfigError& e) {
+    fail(args.trace, std::string("the fitted device is not valid: ") + e.what());
+  }
+  if (args.out.empty())
+    std::cout << yaml;
+  else
+    write_file_atomic(args.out, yaml);
+  return 0;
+}
+
+}  // namespace xb::sim
