@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Properties every registered learning rule must have (the rules' counterpart of
-// tests/hw_models/device_conformance_test.cpp). Parameterised over rules::rule_registry().names()
+// tests/hw_models/devices/device_conformance_test.cpp). Parameterised over rules::rule_registry().names()
 // (each rule with its defaults, so a newly registered rule is covered without editing this file)
 // plus a few non-default settings that make otherwise deterministic rules draw, crossed with
 //   digital         a 4-5-2 tanh network in double,

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "hw_models/periphery/periphery.h"
-#include "tests/hw_models/tile_test_util.h"
+#include "tests/hw_models/crossbar/tile_test_util.h"
 
 namespace xb {
 namespace {

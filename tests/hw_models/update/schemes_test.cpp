@@ -12,7 +12,7 @@
 #include "hw_models/update/pulse_count.h"
 #include "hw_models/update/stochastic_pulse.h"
 #include "hw_models/update/update_scheme.h"
-#include "tests/hw_models/tile_test_util.h"
+#include "tests/hw_models/crossbar/tile_test_util.h"
 
 namespace xb {
 namespace {

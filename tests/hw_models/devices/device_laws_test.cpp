@@ -7,7 +7,7 @@
 
 #include "hw_models/devices/soft_bounds_pmax.h"
 #include "hw_models/devices/soft_bounds_reference.h"
-#include "tests/hw_models/device_test_util.h"
+#include "tests/hw_models/devices/device_test_util.h"
 
 namespace xb::hw::test {
 namespace {

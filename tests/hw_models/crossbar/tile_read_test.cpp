@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "tests/hw_models/tile_test_util.h"
+#include "tests/hw_models/crossbar/tile_test_util.h"
 
 namespace xb {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "tests/sim/theory_util.h"
+#include "tests/sim/theory/theory_util.h"
 
 namespace xb::sim {
 namespace {

@@ -4,7 +4,7 @@
 // editing this file.
 #include <gtest/gtest.h>
 
-#include "tests/hw_models/device_test_util.h"
+#include "tests/hw_models/devices/device_test_util.h"
 
 namespace xb::hw::test {
 namespace {

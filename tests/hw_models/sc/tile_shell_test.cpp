@@ -17,7 +17,7 @@
 #include "hw_models/crossbar/tile.h"
 #include "hw_models/timing/instrument.h"
 #include "hw_models/sc/vcd_writer.h"
-#include "tests/hw_models/tile_test_util.h"
+#include "tests/hw_models/crossbar/tile_test_util.h"
 
 namespace xb {
 namespace {

@@ -2,7 +2,7 @@
 // Every validation rule of the device models: the error names the file and the key.
 #include <gtest/gtest.h>
 
-#include "tests/hw_models/device_test_util.h"
+#include "tests/hw_models/devices/device_test_util.h"
 
 namespace xb::hw::test {
 namespace {

@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "sim/theory/hessian.h"
-#include "tests/sim/theory_util.h"
+#include "tests/sim/theory/theory_util.h"
 
 namespace xb::sim {
 namespace {

@@ -8,7 +8,7 @@
 #include "hw_models/core/config.h"
 #include "hw_models/core/errors.h"
 #include "sim/experiment.h"
-#include "tests/sim/theory_util.h"
+#include "tests/sim/theory/theory_util.h"
 
 namespace xb::sim {
 namespace {

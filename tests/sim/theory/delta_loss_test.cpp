@@ -12,7 +12,7 @@
 
 #include "sim/tasks/task.h"
 #include "sim/theory/lemma.h"
-#include "tests/sim/theory_util.h"
+#include "tests/sim/theory/theory_util.h"
 
 namespace xb::sim {
 namespace {

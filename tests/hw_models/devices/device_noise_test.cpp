@@ -6,7 +6,7 @@
 #include <cmath>
 #include <complex>
 
-#include "tests/hw_models/device_test_util.h"
+#include "tests/hw_models/devices/device_test_util.h"
 
 namespace xb::hw::test {
 namespace {
