@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// A run folder: config.yaml, metrics.csv, summary.json (interface.md). Every file is written
+// A run folder: config.yaml, metrics.csv, summary.json (docs/cli.md). Every file is written
 // atomically (temporary file + rename), so a reader sees a file complete or not at all, and
 // what was recorded before a failure stays on disk.
 #pragma once

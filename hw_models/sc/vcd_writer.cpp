@@ -9,7 +9,7 @@ namespace xb::sc {
 
 namespace {
 
-// Identifier codes: printable ASCII '!'..'~' in base 94 (VCD §18.2.1).
+// Identifier codes: printable ASCII '!'..'~' in base 94 (IEEE Std 1364-2005, §18.2.1).
 std::string code_of(size_t i) {
   std::string s;
   do {
