@@ -17,7 +17,8 @@
 //                                (α = 1 makes the largest row and column probabilities equal).
 // Biases by construction (reported, and checked by the tests):
 //   * probability clipping: where A'|x_j| > 1 or B'|d_i| > 1 the realised mean is
-//     dw_min·BL·min(1, A'|x_j|)·min(1, B'|d_i|) < lr·|x_j||d_i| (prob_clipped counts them);
+//     dw_min·BL·min(1, A'|x_j|)·min(1, B'|d_i|) < lr·|x_j||d_i| (counted by
+//     probabilities_clipped());
 //   * BL quantisation: at most BL pulses per device per sample, the step is dw_min;
 //   * device asymmetry (up_down ≠ 0) and bounds act on each pulse.
 // A batch X, D (B columns) is B rank-1 updates applied one after another, as in aihwkit.
