@@ -39,7 +39,7 @@ Tile::Tile(const TileParams& tp, const PeripheryParams& pp,
     : tp_(tp), periphery_(pp), scheme_(std::move(scheme)), device_(std::move(device)),
       out_(out_size), in_(in_size), seed_(seed), stream_seed_(seed), id_(tile_id) {
   if (!device_) throw std::invalid_argument("Tile: no device model");
-  if (!scheme_) scheme_ = std::make_unique<IdealScheme>(IdealSchemeParams{});
+  if (!scheme_) scheme_ = OwnedScheme(std::make_unique<IdealScheme>(IdealSchemeParams{}));
   if (out_ < 1 || in_ < 1) throw std::invalid_argument("Tile: sizes must be >= 1");
   differential_ = tp_.mapping == "differential";
   g_min_ = device_->nominal_w_min();
@@ -57,24 +57,11 @@ Tile::Tile(const TileParams& tp, const PeripheryParams& pp,
   w_dirty_ = true;
 }
 
-
 Tile::Tile(const Scope& tile, const Scope& periphery, std::shared_ptr<const DeviceModel> device,
            Index out_size, Index in_size, uint64_t seed, uint32_t tile_id,
            std::unique_ptr<UpdateScheme> scheme)
     : Tile(read_params<TileParams>(tile), read_params<PeripheryParams>(periphery),
            std::move(device), out_size, in_size, seed, tile_id, std::move(scheme)) {}
-
-Tile::Tile(const Tile& o)
-    : tp_(o.tp_), periphery_(o.periphery_), scheme_(o.scheme_->clone()), device_(o.device_),
-      out_(o.out_), in_(o.in_), seed_(o.seed_), stream_seed_(o.stream_seed_), id_(o.id_),
-      differential_(o.differential_), g_min_(o.g_min_), g_max_(o.g_max_), plus_(o.plus_),
-      minus_(o.minus_), update_event_(o.update_event_), read_event_(o.read_event_),
-      stats_(o.stats_), w_(o.w_), w_dirty_(o.w_dirty_), hook_(o.hook_) {}
-
-Tile& Tile::operator=(const Tile& o) {
-  if (this != &o) *this = Tile(o);
-  return *this;
-}
 
 double Tile::dw_min() const {
   const double g = device_->granularity();
@@ -160,12 +147,10 @@ OpCost Tile::read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool t
   stats_.input_clips += c.input_clips;
   OpCost cost;
   cost.op = transposed ? TileOp::backward : TileOp::forward;
-  cost.samples = x.cols();
   cost.read_passes = c.passes;
   cost.lines_in = n_in;
   cost.lines_out = n_out;
   cost.adc_saturations = c.saturations;
-  cost.input_clips = c.input_clips;
   return cost;
 }
 
@@ -196,7 +181,6 @@ OpCost Tile::write(const UpdateRequest& req, UpdateReport& rep) {
   if (req.report_dw) rep.realised = weights() - before;
   OpCost cost;
   cost.op = TileOp::update;
-  cost.samples = req.samples();
   cost.pulses_up = rep.pulses_up;
   cost.pulses_down = rep.pulses_down;
   cost.write_slots = rep.write_slots;

@@ -93,11 +93,6 @@ class Tile {
   Tile(const Scope& tile, const Scope& periphery, std::shared_ptr<const DeviceModel> device,
        Index out_size, Index in_size, uint64_t seed, uint32_t tile_id,
        std::unique_ptr<UpdateScheme> scheme = nullptr);
-  Tile(const Tile& other);
-  Tile& operator=(const Tile& other);
-  Tile(Tile&&) = default;
-  Tile& operator=(Tile&&) = default;
-
   Index out_size() const { return out_; }
   Index in_size() const { return in_; }
   uint32_t id() const { return id_; }
@@ -158,7 +153,7 @@ class Tile {
 
   TileParams tp_;
   Periphery periphery_;
-  std::unique_ptr<UpdateScheme> scheme_;
+  OwnedScheme scheme_;  // cloned with the tile
   std::shared_ptr<const DeviceModel> device_;
   Index out_ = 0, in_ = 0;
   uint64_t seed_ = 0;         // master seed (fabrication)

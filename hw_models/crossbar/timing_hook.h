@@ -32,13 +32,11 @@ enum class TileOp : int { forward = 1, backward = 2, update = 3 };
 // to know how a read or a scheme works.
 struct OpCost {
   TileOp op = TileOp::forward;
-  Index samples = 0;           // samples in the batch (1 for a dense update)
   // Reads: every pass drives lines_in DAC inputs, reads every cell once and converts lines_out
   // outputs. Passes = samples + bound-management re-reads.
   uint64_t read_passes = 0;
   Index lines_in = 0, lines_out = 0;
   uint64_t adc_saturations = 0;  // outputs saturated on their final read
-  uint64_t input_clips = 0;      // inputs clipped at the DAC range
   // Updates: pulses applied and the time slots the scheme needed to apply them.
   uint64_t pulses_up = 0, pulses_down = 0;
   uint64_t write_slots = 0;

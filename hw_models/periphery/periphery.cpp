@@ -60,8 +60,8 @@ void Periphery::analog_mvm(const AnalogArray& a, const BatchMatrix& xq, BatchMat
   y.resize(a.lines_out(), xq.cols());
   a.mvm(xq, y);
   if (p_.is_perfect || p_.ir_drop <= 0) return;
-  // First-order IR drop along each read line: the input of device j (of n on the line) loses a
-  // fraction ir_drop·(j/n)·ā, ā = mean_j |W_ij x_j| the line's mean current.
+  // First-order IR drop along each read line: the input of device j = 0..n−1 on the line loses a
+  // fraction ir_drop·(j/(n−1))·ā, ā = mean_j |W_ij x_j| the line's mean current.
   const Index n_in = a.lines_in();
   const SampleRow pos = SampleRow::LinSpaced(n_in, 0, 1);
   const Matrix wabs = a.w.cwiseAbs();

@@ -54,7 +54,8 @@ struct PeripheryParams {
     f("w_noise", w_noise, "1",
       "std of additive Gaussian read noise on each weight (applied as w_noise·|x|₂ per output)");
     f("ir_drop", ir_drop, "1",
-      "first-order IR drop: device j of n loses ir_drop·(j/n)·(line current / n) of its input");
+      "first-order IR drop: device j = 0..n−1 loses ir_drop·(j/(n−1))·(line current / n) of its "
+      "input");
     f("noise_management", noise_management, "", "none | abs_max (scale input by 1/max|x|)");
     f("bound_management", bound_management, "",
       "none | iterative (re-read with halved input while an output saturates)");

@@ -38,7 +38,6 @@ struct UpdateRequest {
   bool report_dw = true;
 
   bool has_factors() const { return x != nullptr && d != nullptr; }
-  Index samples() const { return has_factors() ? x->cols() : 1; }
 };
 
 // What one update did. Every field is a device-level fact that any scheme can produce; what is
@@ -74,6 +73,27 @@ class ClonableScheme : public UpdateScheme {
   std::unique_ptr<UpdateScheme> clone() const override {
     return std::make_unique<Derived>(static_cast<const Derived&>(*this));
   }
+};
+
+// An owned scheme that copies by cloning, so that a Tile holding one stays a value type with
+// the default copy.
+class OwnedScheme {
+ public:
+  OwnedScheme(std::unique_ptr<UpdateScheme> s = nullptr) : s_(std::move(s)) {}
+  OwnedScheme(const OwnedScheme& o) : s_(o.s_ ? o.s_->clone() : nullptr) {}
+  OwnedScheme& operator=(const OwnedScheme& o) {
+    if (this != &o) s_ = o.s_ ? o.s_->clone() : nullptr;
+    return *this;
+  }
+  OwnedScheme(OwnedScheme&&) = default;
+  OwnedScheme& operator=(OwnedScheme&&) = default;
+
+  explicit operator bool() const { return s_ != nullptr; }
+  UpdateScheme& operator*() const { return *s_; }
+  UpdateScheme* operator->() const { return s_.get(); }
+
+ private:
+  std::unique_ptr<UpdateScheme> s_;
 };
 
 using SchemeRegistry = Registry<UpdateScheme>;

@@ -53,7 +53,6 @@ OpCost pulse_kernel(hw::Tile& t) {
       rep);
   OpCost c;
   c.op = TileOp::update;
-  c.samples = 1;
   c.pulses_up = rep.pulses_up;
   c.pulses_down = rep.pulses_down;
   c.write_slots = uint64_t(t.out_size());
@@ -131,7 +130,6 @@ TEST(TileShell, LatenciesFollowTheTimingParameters) {
         // A stochastic_pulse-like update: BL = 10 slots per sample.
         OpCost c;
         c.op = TileOp::update;
-        c.samples = kBatch;
         c.write_slots = 10 * kBatch;
         h->run(t, TileOp::update, [&] { return c; });
       },
