@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined; CMake option XB_FUZZ)
-# into build-fuzz/ (or $XB_FUZZ_BUILD_DIR) and runs each over its corpus in
-# tests/fuzz/corpus/<target>/. By default each run is a fixed number of inputs from a fixed
-# seed (about a minute each on a 2-core machine), so CI explores the same inputs every time and
-# a red CI always reproduces; XB_FUZZ_SECONDS=N fuzzes for N seconds instead (open-ended search). New inputs go to a scratch folder, not into the
-# repository; a crash, sanitizer report, leak, timeout or out-of-memory fails the script and
-# leaves the input as build-fuzz/crash-* (reproduce: build-fuzz/tests/fuzz/fuzz_<target> FILE).
+# in the instrumented build the sanitizer tests share (scripts/configure_asan.sh, build-asan/)
+# and runs each over its corpus in tests/fuzz/corpus/<target>/. By default each run is a fixed
+# number of inputs from a fixed seed, so CI explores the same inputs in the same order every
+# time and a red CI reproduces; a cap of XB_FUZZ_CAP seconds per target (default 150) bounds
+# CI's time on a slow machine (it then stops early on the same sequence).
+# XB_FUZZ_SECONDS=N fuzzes for N seconds instead (open-ended search). New inputs go to a
+# scratch folder, not into the repository; a crash, sanitizer report, leak, timeout or
+# out-of-memory fails the script and leaves the input as build-asan/crash-* (reproduce:
+# build-asan/tests/fuzz/fuzz_<target> FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 "$(dirname "$0")/install_deps.sh"
-BUILD_DIR=${XB_FUZZ_BUILD_DIR:-build-fuzz}
+BUILD_DIR=$("$(dirname "$0")/configure_asan.sh")
 SECONDS_EACH=${XB_FUZZ_SECONDS:-}
+CAP=${XB_FUZZ_CAP:-150}
 TARGETS=${XB_FUZZ_TARGETS:-"config idx sweep trace"}
-CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXB_FUZZ=ON \
-  -DXB_BUILD_TESTS=OFF -DXB_BUILD_BENCH=OFF >/dev/null
 targets=()
 for t in $TARGETS; do targets+=("fuzz_$t"); done
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target "${targets[@]}"
@@ -21,7 +23,7 @@ status=0
 for t in $TARGETS; do
   scratch=$(mktemp -d)
   case $t in config) runs=36000 ;; idx) runs=60000 ;; trace) runs=30000 ;; *) runs=8000 ;; esac
-  if [ -n "$SECONDS_EACH" ]; then budget=(-max_total_time="$SECONDS_EACH"); else budget=(-runs="$runs" -seed=1); fi
+  if [ -n "$SECONDS_EACH" ]; then budget=(-max_total_time="$SECONDS_EACH"); else budget=(-runs="$runs" -seed=1 -max_total_time="$CAP"); fi
   echo "fuzz_$t: ${budget[*]} over tests/fuzz/corpus/$t"
   # -rss_limit_mb/-malloc_limit_mb: an input that makes the program allocate more than 2 GB is a
   # finding (absurd sizes must be refused before allocating). -timeout: a hang is a finding.

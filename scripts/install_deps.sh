@@ -5,7 +5,8 @@ PACKAGES=(
   cmake make g++ pkg-config
   libsystemc-dev libeigen3-dev libboost-random-dev librandom123-dev libyaml-cpp-dev
   libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libspectra-dev
-  python3 python3-matplotlib gtkwave dataset-fashion-mnist
+  python3 python3-dev python3-numpy python3-matplotlib python3-pytest pybind11-dev
+  gtkwave dataset-fashion-mnist
   libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev
 )

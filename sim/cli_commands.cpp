@@ -48,8 +48,12 @@ std::string default_out(const std::string& config) {
 }  // namespace
 
 PreparedRun prepare_run(const RunArgs& args) {
+  return prepare_run(Config::from_file(args.config), args);
+}
+
+PreparedRun prepare_run(Config cfg, const RunArgs& args) {
   PreparedRun run;
-  run.cfg = Config::from_file(args.config);
+  run.cfg = std::move(cfg);
   for (const auto& s : args.sets) run.cfg.apply_override(s);
   if (!args.seed.empty()) run.cfg.apply_override("seed=" + args.seed);
   const auto top = read_params<TopLevelParams>(Scope(run.cfg, ""));
@@ -116,7 +120,7 @@ int command_validate(const RunArgs& args) {
 int command_plot(const std::string& dir) {
   if (!fs::is_directory(dir)) throw ConfigError("plot " + dir + ": not a folder");
   const char* script_env = std::getenv("XBARSIM_PLOT_SCRIPT");
-  const std::string script = script_env ? script_env : XB_SOURCE_DIR "/sim/plot.py";
+  const std::string script = script_env ? script_env : data_path("sim/plot.py");
   // Debian's interpreter first: it is the one python3-matplotlib installs into.
   const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
   // Run without a shell, so a folder name with quotes or spaces reaches the script intact.
@@ -134,9 +138,15 @@ int command_plot(const std::string& dir) {
   return 0;
 }
 
+std::string data_path(const std::string& source_relative) {
+  const std::string in_source = XB_SOURCE_DIR "/" + source_relative;
+  if (fs::exists(in_source)) return in_source;
+  return XB_DATA_DIR "/" + source_relative.substr(source_relative.find('/') + 1);
+}
+
 std::string preset_dir() {
   const char* env = std::getenv("XBARSIM_PRESETS");
-  return env ? env : XB_SOURCE_DIR "/sim/presets/devices";
+  return env ? env : data_path("sim/presets/devices");
 }
 
 std::vector<std::string> preset_names() {

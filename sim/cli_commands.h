@@ -37,6 +37,8 @@ struct PreparedRun {
 };
 
 PreparedRun prepare_run(const RunArgs& args);
+// The same for a config already read (args.config is then unused): the Python module's dicts.
+PreparedRun prepare_run(Config cfg, const RunArgs& args);
 
 // Runs into `out_dir` and returns the exit code (0, or 3 on numerical failure).
 int execute_run(PreparedRun& run, const std::string& out_dir, bool force);
@@ -44,5 +46,9 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force);
 int command_run(const RunArgs& args);
 int command_validate(const RunArgs& args);
 int command_plot(const std::string& dir);
+
+// A data file of the project ("sim/presets/devices", "sim/plot.py"): the source tree's copy in a
+// build, or the installed one (<datadir>/xbarsim/presets/devices) once the source tree is gone.
+std::string data_path(const std::string& source_relative);
 
 }  // namespace xb::sim

@@ -126,7 +126,7 @@ OpCost Tile::read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool t
   const Index n_out = transposed ? in_ : out_;
   const Index n_in = transposed ? out_ : in_;
   // y.rows [r0, r1) = (W or Wᵀ) xs, parallel over output rows.
-  auto mvm = [&](const BatchMatrix& xs, BatchMatrix& out) {
+  auto mvm = [&](const Eigen::Ref<const BatchMatrix>& xs, BatchMatrix& out) {
     // Blocks of at least ~2^18 multiply-adds, so that small reads stay on one thread (waking a
     // worker costs more than they do); the block depends on the shape only, not on threads().
     const Index per_row = std::max<Index>(1, n_in * xs.cols());

@@ -76,7 +76,8 @@ struct PeripheryParams {
 struct AnalogArray {
   const Matrix& w;  // out_size x in_size, as read (device read_weights and mapping)
   bool transposed;  // backward read
-  std::function<void(const BatchMatrix& x, BatchMatrix& y)> mvm;
+  // Ref: a perfect periphery hands the caller's input straight to the product (no copy).
+  std::function<void(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y)> mvm;
 
   Index lines_in() const { return transposed ? w.rows() : w.cols(); }
   Index lines_out() const { return transposed ? w.cols() : w.rows(); }

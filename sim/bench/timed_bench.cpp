@@ -29,7 +29,7 @@ TimedBench bench_timed_vs_functional(const std::string& config, int repeats) {
   for (int r = 0; r < std::max(1, repeats); ++r) {
     for (const char* mode : {"functional", "timed"}) {
       RunArgs a;
-      a.config = config.empty() ? std::string(XB_SOURCE_DIR "/sim/configs/quickstart.yaml") : config;
+      a.config = config.empty() ? data_path("sim/configs/quickstart.yaml") : config;
       a.sets = {"plot=false"};
       a.mode = mode;
       a.quiet = true;

@@ -18,7 +18,7 @@ using hw::PeripheryParams;
 
 // An array whose product is the plain dense one.
 AnalogArray dense(const Matrix& w, bool transposed = false) {
-  return AnalogArray{w, transposed, [&w, transposed](const BatchMatrix& x, BatchMatrix& y) {
+  return AnalogArray{w, transposed, [&w, transposed](const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y) {
                        if (transposed)
                          y.noalias() = w.transpose() * x;
                        else
