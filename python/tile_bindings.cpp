@@ -14,7 +14,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <mutex>
 
@@ -57,6 +59,10 @@ Batch as_batch(const py::handle& obj, Index n, const std::string& what) {
   Batch b;
   b.array = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(any);
   if (!b.array) throw ConfigError(what + ": cannot be converted to float32");
+  // A NaN or Inf would pass the DAC as some code and give finite, meaningless outputs.
+  const float* p = b.array.data();
+  if (!std::all_of(p, p + b.array.size(), [](float v) { return std::isfinite(v); }))
+    throw ConfigError(what + ": contains NaN or Inf");
   b.n = n;
   if (b.array.ndim() == 1 && b.array.shape(0) == n) {
     b.vector = true;
@@ -105,13 +111,15 @@ class PyDevice {
     model_ = hw::device_registry().create(Scope(cfg, "device"));
     cfg.check_all_used();
     config_ = cfg.effective_yaml();
+    law_ = cfg.get("device.type").as<std::string>();
   }
   const std::string& name() const { return name_; }
   const std::string& config() const { return config_; }
+  const std::string& law() const { return law_; }
   std::shared_ptr<const hw::DeviceModel> model() const { return model_; }
 
  private:
-  std::string name_, config_;
+  std::string name_, config_, law_;
   std::shared_ptr<const hw::DeviceModel> model_;
 };
 
@@ -162,6 +170,7 @@ class PyTile {
   py::array backward(const py::handle& d) { return read(d, true); }
 
   py::dict update(const py::handle& x, const py::handle& d, double lr, bool report) {
+    if (!std::isfinite(lr)) throw ConfigError("update: lr must be finite");
     const Batch xb = as_batch(x, tile_->in_size(), "update: x");
     const Batch db = as_batch(d, tile_->out_size(), "update: d");
     if (xb.samples != db.samples)
@@ -205,6 +214,7 @@ class PyTile {
     const auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(any);
     if (!a) throw ConfigError("set_weights: cannot be converted to float32");
     const Matrix m = Eigen::Map<const Matrix>(a.data(), tile_->out_size(), tile_->in_size());
+    if (!m.allFinite()) throw ConfigError("set_weights: contains NaN or Inf");
     std::lock_guard<std::mutex> lock(mutex_);
     tile_->set_weights(m);
   }
@@ -300,8 +310,9 @@ std::string device_doc() {
          "Device(name, **params)\n\n"
          "    name: a preset (" + names_of(sim::preset_names()) + ")\n"
          "          or a device law (" + names_of(hw::device_registry().names()) + ").\n"
-         "    params: the law's parameters (xbarsim.describe(law) lists them); unknown keys\n"
-         "          raise ValueError.\n";
+         "    params: the law's parameters (Device(...).parameters and xbarsim.describe(law)\n"
+         "          list them with defaults, units and descriptions); unknown keys raise\n"
+         "          ValueError.\n";
 }
 
 std::string tile_doc() {
@@ -330,6 +341,16 @@ void bind_tiles(py::module_& m) {
       .def_property_readonly("name", &PyDevice::name)
       .def_property_readonly("config", &PyDevice::config,
                              "the effective device section (YAML), preset expanded")
+      .def_property_readonly("law", &PyDevice::law, "the device law (DEVICES.def name)")
+      .def_property_readonly(
+          "parameters",
+          [](const PyDevice& d) {
+            py::list rows;
+            for (const auto& r : hw::device_registry().find(d.law())->describe())
+              rows.append(param_row_dict(r, "devices"));
+            return rows;
+          },
+          "the law's parameters (name, default, unit, description), as xbarsim.describe(law)")
       .def("__repr__", [](const PyDevice& d) { return "xbarsim.Device('" + d.name() + "')"; });
 
   py::class_<PyTile>(m, "Tile", tile_doc().c_str())

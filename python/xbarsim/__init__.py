@@ -141,6 +141,8 @@ def sweep(sweep_file, out=None, jobs=1, resume=False, force=False):
         out = tempfile.mkdtemp(prefix="xbarsim-sweep-")
         os.rmdir(out)  # the sweep creates its folder
     code = _xbarsim.sweep(os.fspath(sweep_file), os.fspath(out), jobs, resume, force)
+    if code != 0:  # a run of the sweep failed; its message was printed to stderr
+        raise RuntimeError(f"sweep {sweep_file}: a run failed (exit code {code}); see stderr")
     return SweepResult(os.fspath(out), code)
 
 

@@ -460,6 +460,8 @@ int command_sweep(const SweepArgs& args) {
     code = 2;
     msg = e.what();
   }
+  // One process: the error is the caller's (the CLI prints it, the Python module raises it).
+  if (mpi.size() == 1 && code) throw ConfigError(msg);
   const int root_code = mpi.broadcast(code);
   if (mpi.max_over_ranks(code)) {
     // Every rank reports before any exits: mpirun aborts the whole job as soon as one rank

@@ -106,6 +106,8 @@ def test_sweep(tmp_path):
         """))
     r = xbarsim.sweep(sweep, out=tmp_path / "out")
     assert r.exit_code == 0 and len(r.results) == 2
+    with pytest.raises(ValueError, match="cannot open"):
+        xbarsim.sweep(tmp_path / "missing.yaml")
 
 
 # ---- tiles against NumPy ------------------------------------------------------------------
@@ -140,6 +142,12 @@ def test_dtypes_and_orders_give_the_same_result():
         t.forward(x.astype(np.complex64))
     with pytest.raises(ValueError, match="shape"):
         t.set_weights(np.zeros((5, 6)))
+    with pytest.raises(ValueError, match="NaN"):
+        t.forward(np.full((1, 5), np.nan))
+    with pytest.raises(ValueError, match="NaN"):
+        t.set_weights(np.full((6, 5), np.inf))
+    with pytest.raises(ValueError, match="lr"):
+        t.update(x, np.ones((3, 6)), lr=float("nan"))
 
 
 def test_ideal_update_equals_the_outer_product():
@@ -185,6 +193,8 @@ def test_fork_shares_weights_and_draws_new_noise():
 def test_device_arguments_are_checked():
     d = xbarsim.Device("soft_bounds", dw_min=0.01)
     assert "dw_min: 0.01" in d.config
+    assert d.law == "soft_bounds" and xbarsim.Device("reram_sb").law == "soft_bounds_reference"
+    assert [r["name"] for r in d.parameters] == [r["name"] for r in xbarsim.describe("soft_bounds")]
     with pytest.raises(ValueError, match="dw_mn"):
         xbarsim.Device("soft_bounds", dw_mn=0.01)
     with pytest.raises(ValueError, match="soft_bound"):
