@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +13,8 @@
 #include "hw_models/core/parallel.h"
 #include "hw_models/core/params.h"
 #include "hw_models/timing/instrument.h"
+#include "sim/interrupt.h"
+#include "sim/memory_estimate.h"
 #include "sim/version.h"
 
 namespace fs = std::filesystem;
@@ -37,6 +40,14 @@ struct TopLevelParams {
     s.require_ge<int64_t>("seed", seed, 0);
   }
 };
+
+double parse_max_memory(const std::string& text) {
+  if (text.empty()) return 0;
+  double bytes = 0;
+  if (!parse_si_number(text, "B", bytes) || !std::isfinite(bytes) || bytes < 1)
+    throw ConfigError("--max-memory " + text + ": must be a size in bytes, e.g. 512M or 4G");
+  return bytes;
+}
 
 std::string default_out(const std::string& config) {
   const std::string stem = fs::path(config).stem().string();
@@ -68,6 +79,9 @@ PreparedRun prepare_run(Config cfg, const RunArgs& args) {
   run.plot = top.plot;
   run.experiment = experiment_registry().create(Scope(run.cfg, "experiment"));
   run.experiment->prepare(run.cfg, run.options);
+  MemoryEstimate memory;
+  run.experiment->estimate_memory(memory);
+  memory.check(memory_limit(parse_max_memory(args.max_memory)), run.cfg.source_of(""));
   // `timing:`, `energy:` and `trace:` are read in every mode (a config means the same in both).
   run.instrument = timing::Instrument::create(run.cfg, run.options.mode, run.options.trace);
   run.cfg.check_all_used();
@@ -77,10 +91,12 @@ PreparedRun prepare_run(Config cfg, const RunArgs& args) {
 int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
   RunFolder out(out_dir, force);
   write_file_atomic(out.file("config.yaml"), run.cfg.effective_yaml());
+  out.save_progress();  // summary.json says "running" until the run ends
   const auto t0 = std::chrono::steady_clock::now();
   int code = 0;
   std::string status = "ok";
   try {
+    throw_if_interrupted();
     if (run.instrument)
       run.instrument->execute([&] { run.experiment->run(out); }, out.path());
     else
@@ -90,6 +106,11 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
     status = "diverged";
     out.summary()["error"] = e.what();
     code = 3;
+  } catch (const Interrupted& e) {
+    std::cerr << e.what() << ": " << out_dir << " keeps what was recorded\n";
+    status = "interrupted";
+    out.summary()["interrupted_by"] = signal_name(e.signal());
+    code = e.exit_code();
   }
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -99,6 +120,7 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
   out.summary()["version"] = kVersion;
   out.summary()["wall_seconds"] = wall;
   out.flush();
+  out.commit();
   if (!run.options.quiet) {
     std::cout << "run folder: " << out.path() << "\n" << out.summary().dump(2) << "\n";
   }

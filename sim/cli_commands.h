@@ -25,6 +25,7 @@ struct RunArgs {
   bool quiet = false;
   bool force = false;
   int threads = 1;
+  std::string max_memory;  // --max-memory: bytes with an SI prefix ("4G"); empty: available
 };
 
 // A config read, overridden, validated and turned into a ready experiment.
@@ -40,7 +41,8 @@ PreparedRun prepare_run(const RunArgs& args);
 // The same for a config already read (args.config is then unused): the Python module's dicts.
 PreparedRun prepare_run(Config cfg, const RunArgs& args);
 
-// Runs into `out_dir` and returns the exit code (0, or 3 on numerical failure).
+// Runs into `out_dir` and returns the exit code (0; 3 on numerical failure; 128 + the signal
+// when SIGINT, SIGTERM or SIGHUP stopped it, sim/interrupt.h).
 int execute_run(PreparedRun& run, const std::string& out_dir, bool force);
 
 int command_run(const RunArgs& args);

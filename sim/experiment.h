@@ -9,6 +9,7 @@
 
 #include "hw_models/core/config.h"
 #include "hw_models/core/registry.h"
+#include "sim/memory_estimate.h"
 #include "sim/run_folder.h"
 
 namespace xb::sim {
@@ -25,6 +26,9 @@ class Experiment {
  public:
   virtual ~Experiment() = default;
   virtual void prepare(Config& cfg, const RunOptions& options) = 0;
+  // What run() will allocate, from the configuration prepare() read; prepare_run checks it
+  // against the memory limit before anything is allocated (sim/memory_estimate.h).
+  virtual void estimate_memory(MemoryEstimate& m) const = 0;
   // Records metrics and summary keys into `out`; throws NumericalError on NaN/Inf.
   virtual void run(RunFolder& out) = 0;
 };

@@ -12,12 +12,7 @@ LearningSetup LearningSetup::read(Config& cfg) {
   if (!s.task->uses_network()) return s;
   s.network = read_params<rules::NetworkParams>(Scope(cfg, "network"));
   // Refused before allocating: at most 2^28 weights (2 GiB of doubles) in all layers.
-  double weights = 0, fan_in = double(s.task->inputs());
-  for (int h : s.network.hidden) {
-    weights += fan_in * h;
-    fan_in = h;
-  }
-  weights += fan_in * double(s.task->outputs());
+  const double weights = network_weights(*s.task, s.network);
   if (weights > double(1 << 28))
     Scope(cfg, "network").fail("hidden", Scope::fmt(weights) + " weights",
                                "the network would hold more than 2^28 weights");
@@ -30,6 +25,39 @@ LearningSetup LearningSetup::read(Config& cfg) {
     s.periphery = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
   }
   return s;
+}
+
+double network_weights(const Task& task, const rules::NetworkParams& net) {
+  double weights = 0, fan_in = double(task.inputs());
+  for (int h : net.hidden) {
+    weights += fan_in * h;
+    fan_in = h;
+  }
+  return weights + fan_in * double(task.outputs());
+}
+
+void LearningSetup::estimate_memory(MemoryEstimate& m, const rules::NetworkParams& net,
+                                    double batch) const {
+  const double data = task->data_bytes();
+  m.add("training and test data", "task (samples, inputs)", data);
+  if (!task->uses_network()) return;
+  const double weights = network_weights(*task, net);
+  double widths = double(task->inputs()) + double(task->outputs());
+  for (int h : net.hidden) widths += h;
+  // Parameters, gradient, estimate, update and the rule's own copies (feedback matrices,
+  // perturbations): about eight doubles per weight.
+  m.add("network parameters and the rule's copies", "network.hidden", weights * 8.0 * 8.0);
+  if (net.analog) {
+    // Device states (up to a dozen float arrays per device, pulsed_device.h), the tile's
+    // weight cache and pulse scratch; two devices per cross-point in differential mapping.
+    const double per_weight = (tile.mapping == "differential" ? 2.0 : 1.0) * 48.0 + 16.0;
+    m.add("tiles (device states)", "network.hidden, tile.mapping", weights * per_weight);
+  }
+  // An evaluation reads a whole set at once; the data term bounds its sample count.
+  const double samples = data / (8.0 * (double(task->inputs()) + double(task->outputs())));
+  if (batch <= 0) batch = samples;
+  m.add("activations of a batch", "experiment.batch, network.hidden", 4.0 * batch * widths * 8.0);
+  m.add("activations of an evaluation", "task samples, network.hidden", 2.0 * samples * widths * 8.0);
 }
 
 std::vector<std::shared_ptr<rules::TileLayer>> LearningSetup::place_on_tiles(

@@ -11,6 +11,7 @@
 #include "learning_rules/learning_rule.h"
 #include "learning_rules/network.h"
 #include "learning_rules/tile_layer.h"
+#include "sim/memory_estimate.h"
 #include "sim/tasks/task.h"
 
 namespace xb::sim {
@@ -28,10 +29,18 @@ struct LearningSetup {
 
   static LearningSetup read(Config& cfg);
 
+  // Adds the task's data, the parameters of network `net` (with their gradients and
+  // estimates) and, when it is analog, every tile's device states; plus the activations of a
+  // batch of `batch` samples (0: the training set) and of an evaluation of a whole set.
+  void estimate_memory(MemoryEstimate& m, const rules::NetworkParams& net, double batch) const;
+
   // Puts layer l of `net` on tile l (fabrication keyed by seed and l) when `np` is analog;
   // returns the tile layers (empty for a digital network).
   std::vector<std::shared_ptr<rules::TileLayer>> place_on_tiles(
       rules::Network& net, const rules::NetworkParams& np, uint64_t seed) const;
 };
+
+// Weights of `net` on `task` (inputs -> hidden -> outputs), biases left out.
+double network_weights(const Task& task, const rules::NetworkParams& net);
 
 }  // namespace xb::sim

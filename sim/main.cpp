@@ -3,7 +3,10 @@
 // failure (what was recorded stays on disk), 1 anything else.
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -14,8 +17,9 @@
 #include "sim/bench/bench.h"
 #include "sim/catalog.h"
 #include "sim/cli_commands.h"
-#include "sim/fit/device_fit.h"
 #include "sim/experiment.h"
+#include "sim/fit/device_fit.h"
+#include "sim/interrupt.h"
 #include "sim/sweep/sweep.h"
 #include "sim/version.h"
 
@@ -70,10 +74,21 @@ int describe(const std::string& name) {
   return 0;
 }
 
+// Standard output is checked like any file: a full disk, a file-size limit or a closed pipe
+// must not pass for success (SIGPIPE and SIGXFSZ are ignored, so the write reports them).
+int finish_output(int code) {
+  std::cout.flush();
+  if (std::cout && std::fflush(stdout) == 0 && !std::ferror(stdout)) return code;
+  std::cerr << "error: standard output: write failed (" << std::strerror(errno)
+            << "); what was printed is incomplete\n";
+  return code == 0 ? 2 : code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   xb::sc::enable_timed_mode();
+  xb::sim::install_interrupt_handlers();
   CLI::App app{"xbarsim: memristive crossbar emulator and learning-rule simulator"};
   app.set_version_flag("--version", std::string("xbarsim ") + xb::sim::kVersion);
   app.require_subcommand(1);
@@ -91,11 +106,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   run->add_flag("--quiet", run_args.quiet, "no progress output");
   run->add_flag("--force", run_args.force, "overwrite an existing run folder");
+  run->add_option("--max-memory", run_args.max_memory,
+                  "refuse a run estimated to need more memory (e.g. 4G; default: available)");
 
   xb::sim::RunArgs val_args;
   auto* validate = app.add_subcommand("validate", "check a config and print the effective config");
   validate->add_option("config", val_args.config, "config YAML file")->required();
   validate->add_option("--set", val_args.sets, "override a dotted key: KEY=VALUE")->take_all();
+  validate->add_option("--max-memory", val_args.max_memory,
+                       "refuse a config estimated to need more memory (default: available)");
 
   std::string list_what;
   auto* list = app.add_subcommand("list", "list registered models");
@@ -118,6 +137,9 @@ int main(int argc, char** argv) {
   sweep->add_option("--jobs", sweep_args.jobs, "runs in parallel on this machine (per MPI rank)")
       ->check(CLI::Range(1, 1024));
   sweep->add_flag("--quiet", sweep_args.quiet, "no progress bar or summary");
+  sweep->add_flag("--dry-run", sweep_args.dry_run,
+                  "validate every point's config and print the grid size; run nothing")
+      ->excludes(resume_flag);
 
   xb::sim::BenchArgs bench_args;
   auto* bench = app.add_subcommand("bench", "tile read/update speed vs plain Eigen and an RNG floor");
@@ -156,17 +178,20 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return xb::sim::command_run(run_args);
-    if (*validate) return xb::sim::command_validate(val_args);
-    if (*list) return print_list(list_what);
-    if (*desc) return describe(describe_name);
-    if (*plot) return xb::sim::command_plot(plot_dir);
-    if (*bench) return xb::sim::command_bench(bench_args);
-    if (*sweep) return xb::sim::command_sweep(sweep_args);
-    if (*fit) return xb::sim::command_fit(fit_args);
+    if (*run) return finish_output(xb::sim::command_run(run_args));
+    if (*validate) return finish_output(xb::sim::command_validate(val_args));
+    if (*list) return finish_output(print_list(list_what));
+    if (*desc) return finish_output(describe(describe_name));
+    if (*plot) return finish_output(xb::sim::command_plot(plot_dir));
+    if (*bench) return finish_output(xb::sim::command_bench(bench_args));
+    if (*sweep) return finish_output(xb::sim::command_sweep(sweep_args));
+    if (*fit) return finish_output(xb::sim::command_fit(fit_args));
   } catch (const xb::ConfigError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;
+  } catch (const xb::sim::Interrupted& e) {  // a signal before the run folder existed
+    std::cerr << e.what() << "\n";
+    return e.exit_code();
   } catch (const std::exception& e) {
     std::cerr << "internal error (a bug, please report): " << e.what() << "\n";
     return 1;

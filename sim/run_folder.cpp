@@ -2,6 +2,7 @@
 #include "sim/run_folder.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -69,6 +70,7 @@ void MetricsTable::add_row(std::vector<std::string> cells) {
     throw std::logic_error("metrics row has " + std::to_string(cells.size()) + " cells for " +
                            std::to_string(columns_.size()) + " columns");
   rows_.push_back(std::move(cells));
+  if (on_row_) on_row_();
 }
 
 void MetricsTable::add_row(const std::vector<double>& values) {
@@ -89,22 +91,102 @@ std::string MetricsTable::to_csv() const {
   return s;
 }
 
-RunFolder::RunFolder(std::string path, bool force) : path_(std::move(path)) {
+namespace {
+
+constexpr auto kSaveInterval = std::chrono::seconds(2);
+
+bool is_run_folder(const std::string& dir) {
   std::error_code ec;
-  if (fs::exists(path_, ec)) {
+  return fs::exists(dir + "/config.yaml", ec) || fs::exists(dir + "/summary.json", ec) ||
+         fs::is_empty(dir, ec);
+}
+
+}  // namespace
+
+FolderLock::FolderLock(const std::string& dir) {
+  fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) throw ConfigError("--out " + dir + ": cannot open the folder: " + std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd_);
+    throw ConfigError("--out " + dir + ": another xbarsim is using this folder (it is locked)");
+  }
+}
+
+FolderLock::~FolderLock() { ::close(fd_); }
+
+RunFolder::RunFolder(std::string path, bool force) {
+  // "runs/x/" and "runs/x" are one folder; the sibling of a replacing run is "runs/x.new-PID".
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  path_ = dir_ = path;
+  std::error_code ec;
+  const bool existed = fs::exists(path_, ec);
+  if (existed) {
     if (!fs::is_directory(path_, ec))
       throw ConfigError("--out " + path_ + ": exists and is not a folder");
     if (!force)
       throw ConfigError("--out " + path_ +
                         ": the run folder exists; choose another or pass --force to overwrite");
+    if (!is_run_folder(path_))
+      throw ConfigError("--out " + path_ +
+                        ": --force replaces run folders only, and this folder has no config.yaml "
+                        "or summary.json; choose another folder");
+  } else {
+    fs::create_directories(path_, ec);
+    if (ec) throw ConfigError("--out " + path_ + ": cannot create the folder: " + ec.message());
   }
-  fs::create_directories(path_, ec);
-  if (ec) throw ConfigError("--out " + path_ + ": cannot create the folder: " + ec.message());
+  lock_ = std::make_unique<FolderLock>(path_);
+  if (!existed && !fs::is_empty(path_, ec))  // created by another process between check and lock
+    throw ConfigError("--out " + path_ + ": the run folder exists; choose another or pass --force");
+  if (existed) {
+    replacing_ = true;
+    dir_ = path_ + ".new-" + std::to_string(::getpid());
+    fs::remove_all(dir_, ec);  // a leftover of this pid's earlier run in the same process
+    fs::create_directories(dir_, ec);
+    if (ec) throw ConfigError("--out " + dir_ + ": cannot create the folder: " + ec.message());
+  }
+  metrics_.on_row([this] { save_progress_if_due(); });
+}
+
+RunFolder::~RunFolder() {
+  if (replacing_) {  // not committed: the new run never ended; the old folder stays as it was
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
 }
 
 void RunFolder::flush() const {
   if (!metrics_.columns().empty()) write_file_atomic(file("metrics.csv"), metrics_.to_csv());
   write_file_atomic(file("summary.json"), summary_.dump(2) + "\n");
+}
+
+void RunFolder::save_progress() {
+  nlohmann::ordered_json s = summary_;
+  s["status"] = "running";
+  if (!metrics_.columns().empty()) write_file_atomic(file("metrics.csv"), metrics_.to_csv());
+  write_file_atomic(file("summary.json"), s.dump(2) + "\n");
+  last_save_ = std::chrono::steady_clock::now();
+}
+
+void RunFolder::save_progress_if_due() {
+  if (std::chrono::steady_clock::now() - last_save_ >= kSaveInterval) save_progress();
+}
+
+void RunFolder::commit() {
+  if (!replacing_) return;
+  const std::string old = path_ + ".old-" + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove_all(old, ec);
+  fs::rename(path_, old, ec);
+  if (ec) throw ConfigError("--out " + path_ + ": cannot replace the folder: " + ec.message());
+  fs::rename(dir_, path_, ec);
+  if (ec) {
+    fs::rename(old, path_, ec);  // put the old run back
+    throw ConfigError("--out " + path_ + ": cannot replace the folder (the new run is in " +
+                      dir_ + ")");
+  }
+  replacing_ = false;
+  dir_ = path_;
+  fs::remove_all(old, ec);  // the previous run folder, checked to be one in the constructor
 }
 
 }  // namespace xb::sim

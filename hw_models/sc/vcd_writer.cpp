@@ -5,6 +5,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "hw_models/core/errors.h"
+
 namespace xb::sc {
 
 namespace {
@@ -49,7 +51,15 @@ VcdWriter::VcdWriter(std::string path, std::string unit, uint64_t start, uint64_
     : path_(std::move(path)), unit_(std::move(unit)), start_(start), stop_(stop) {
   // Written under a temporary name and renamed when closed, so a trace.vcd is always complete.
   out_.open(path_ + ".part");
-  if (!out_) throw std::runtime_error("cannot write trace " + path_);
+  if (!out_) throw ConfigError(path_ + ".part: cannot write the trace");
+}
+
+// A failed write (full disk, file-size limit) stops the run with exit 2 at once, naming the file;
+// the part written so far stays in trace.vcd.part.
+void VcdWriter::check_stream() {
+  if (!out_)
+    throw ConfigError(path_ + ".part: write failed (disk full or file-size limit?); the trace "
+                      "up to here is in that file");
 }
 
 VcdWriter::~VcdWriter() {
@@ -132,6 +142,7 @@ void VcdWriter::write_value(const Var& v) {
 void VcdWriter::sample(uint64_t t) {
   if (closed_) return;
   if (!header_) write_header();
+  check_stream();
   if (!active(t)) return;
   if (!dumped_) {
     out_ << "#" << t << "\n$dumpvars\n";
@@ -162,9 +173,12 @@ void VcdWriter::close() {
   if (closed_) return;
   if (!header_) write_header();
   closed_ = true;
+  out_.flush();
+  check_stream();
   out_.close();
+  if (!out_) throw ConfigError(path_ + ".part: closing the trace failed");
   if (std::rename((path_ + ".part").c_str(), path_.c_str()) != 0)
-    throw std::runtime_error("cannot write trace " + path_);
+    throw ConfigError(path_ + ": cannot rename the finished trace from " + path_ + ".part");
 }
 
 }  // namespace xb::sc

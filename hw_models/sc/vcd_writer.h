@@ -45,6 +45,7 @@ class VcdWriter {
   };
   void write_header();
   void write_value(const Var& v);
+  void check_stream();
 
   std::string path_, unit_;
   uint64_t start_, stop_;

@@ -31,12 +31,15 @@
 //   measured_excess_loss (L at the end, minimum 0), predicted_excess_loss (1/2 b^T H^-1 b,
 //   docs/corrections.md C4), seed_excess_loss ([G23]'s 1/2 b^T H b), distance_to_fixed_point.
 #include <Eigen/Cholesky>
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
 #include "learning_rules/learning_rule.h"
 #include "learning_rules/synthetic.h"
 #include "sim/experiment.h"
+#include "sim/interrupt.h"
+#include "sim/learning_setup.h"
 #include "sim/tasks/task.h"
 #include "sim/theory/hessian.h"
 #include "sim/theory/lemma.h"
@@ -117,6 +120,13 @@ class DeltaLoss : public Experiment {
     if (net_.analog) Scope(cfg, "network").fail("analog", true, "delta_loss runs digital networks");
   }
 
+  void estimate_memory(MemoryEstimate& m) const override {
+    m.add("training data", "task (samples, inputs)", task_->data_bytes());
+    const double params = task_->uses_network() ? network_weights(*task_, net_) : 0.0;
+    m.add("parameters and noise draws", "experiment.draws, network.hidden",
+          (double(p_.draws) + 16.0) * params * 8.0);
+  }
+
   void run(RunFolder& out) override {
     const uint64_t seed = options_.seed;
     task_->load(seed);
@@ -151,6 +161,7 @@ class DeltaLoss : public Experiment {
     double trace_se = 0;
     theory::ExtremeEigen spec;
     for (int pt = 0; pt < p_.points; ++pt) {
+      throw_if_interrupted();
       const VectorD w = model_->params();
       const VectorD g = model_->gradient(batch_);
       const theory::TraceEstimate te = theory::hessian_trace(
@@ -162,6 +173,7 @@ class DeltaLoss : public Experiment {
       std::vector<VectorD> noise(std::size_t(p_.draws));
       double b = 0, sigma = 0;
       for (int k = 0; k < p_.draws; ++k) {
+        throw_if_interrupted();
         model_->set_params(w);
         const rules::Estimate e = rule_->estimate(*model_, batch_, est, event++);
         b = synth_->last_b(), sigma = synth_->last_sigma();
@@ -301,6 +313,7 @@ class DeltaLoss : public Experiment {
     m.set_columns({"step", "excess_loss"});
     const int every = std::max(1, p_.steps / 100);
     for (int t = 0; t < p_.steps; ++t) {
+      throw_if_interrupted();
       const VectorD g = model_->gradient(batch_);
       model_->set_params(model_->params() + p_.dt * (-g + bvec));
       if (!model_->params().allFinite())

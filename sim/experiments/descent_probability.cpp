@@ -26,6 +26,7 @@
 
 #include "hw_models/core/rng.h"
 #include "sim/experiment.h"
+#include "sim/interrupt.h"
 #include "sim/theory/lemma.h"
 
 namespace xb::sim {
@@ -119,6 +120,11 @@ class Descent : public Experiment {
   explicit Descent(const DescentParams& p) : p_(p) {}
   void prepare(Config&, const RunOptions& options) override { options_ = options; }
 
+  void estimate_memory(MemoryEstimate& m) const override {
+    const double n = p_.dims.empty() ? 0 : *std::max_element(p_.dims.begin(), p_.dims.end());
+    m.add("random rotations and Hessians", "experiment.dims", 8.0 * n * n * 8.0);
+  }
+
   void run(RunFolder& out) override {
     if (p_.mode == "noise") noise(out);
     else bias(out);
@@ -137,6 +143,7 @@ class Descent : public Experiment {
         double mean = 0, pred = 0, lmin = 0;
         long desc = 0, mean_desc = 0, draws = 0;
         for (int t = 0; t < p_.trials; ++t) {
+          throw_if_interrupted();
           Rng rng = Rng(options_.seed, Stream::estimator).at(uint64_t(row) << 32 | uint64_t(t));
           const MatrixD q = random_rotation(n, rng);
           VectorD ev(n), g(n);
@@ -190,6 +197,7 @@ class Descent : public Experiment {
         double ratio_sum = 0, worst = -1e300, lmax = 0;
         long desc = 0;
         for (int t = 0; t < p_.trials; ++t) {
+          throw_if_interrupted();
           // The same (H, g) for every setting of a dimension.
           Rng rng = Rng(options_.seed, Stream::estimator, 1).at(uint64_t(n) << 32 | uint64_t(t));
           MatrixD q(n, n);

@@ -15,6 +15,7 @@
 #include "hw_models/core/sha256.h"
 #include "hw_models/devices/device_model.h"
 #include "sim/experiment.h"
+#include "sim/interrupt.h"
 
 namespace xb::sim {
 
@@ -62,6 +63,14 @@ class DeviceResponse : public Experiment {
     device_ = hw::device_registry().create(Scope(cfg, "device"));
   }
 
+  void estimate_memory(MemoryEstimate& m) const override {
+    const double devices = double(p_.rows) * double(p_.cols);
+    m.add("device states", "experiment.rows, experiment.cols", devices * 64.0);
+    // One metrics.csv row (7 numbers as text) per pulse.
+    m.add("metrics rows", "experiment.cycles, experiment.n_up, experiment.n_down",
+          double(p_.cycles) * (double(p_.n_up) + double(p_.n_down)) * 200.0);
+  }
+
   void run(RunFolder& out) override {
     Rng fab(options_.seed, Stream::fabrication);
     const Rng cycle(options_.seed, Stream::cycle);
@@ -77,6 +86,7 @@ class DeviceResponse : public Experiment {
       for (int dir = 0; dir < 2; ++dir) {
         const int n = dir == 0 ? p_.n_up : p_.n_down;
         for (int k = 1; k <= n; ++k) {
+          throw_if_interrupted();
           device_->apply_pulses(state, dir == 0 ? up : down, cycle, event++, 0, p_.rows);
           device_->read_weights(state, w);
           const double mean = w.cast<double>().mean();

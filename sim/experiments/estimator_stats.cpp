@@ -29,6 +29,7 @@
 //   measured_delta_loss, measured_stderr, true_step_delta_loss (L(w - lr g) - L(w)).
 // summary.json: the first row's values (bias_norm, bias_along_grad, variance_total,
 //   predicted_delta_loss, measured_delta_loss, ...) and f_exponent (with >= 2 widths).
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -37,6 +38,7 @@
 #include "learning_rules/tile_layer.h"
 #include "hw_models/update/update_scheme.h"
 #include "sim/experiment.h"
+#include "sim/interrupt.h"
 #include "sim/learning_setup.h"
 #include "sim/tasks/task.h"
 #include "sim/theory/hessian.h"
@@ -78,6 +80,20 @@ class EstimatorStats : public Experiment {
     if (!setup_.task->uses_network() && !p_.widths.empty()) {
       Scope(cfg, "experiment").fail("widths", p_.widths.size(), "needs a network task");
     }
+  }
+
+  void estimate_memory(MemoryEstimate& m) const override {
+    rules::NetworkParams widest = setup_.network;
+    if (!p_.widths.empty())
+      widest.hidden.assign(widest.hidden.size(),
+                           *std::max_element(p_.widths.begin(), p_.widths.end()));
+    setup_.estimate_memory(m, widest, double(p_.batch));
+    // The R realisations of the update (one column each) and the saved tiles beside the forks.
+    const double params = setup_.task->uses_network() ? network_weights(*setup_.task, widest) : 0;
+    m.add("realised updates", "experiment.repeats, network.hidden",
+          double(p_.repeats) * params * 8.0);
+    if (widest.analog)
+      m.add("saved tiles beside their forks", "network.hidden", params * 64.0);
   }
 
   void run(RunFolder& out) override {
@@ -134,8 +150,10 @@ class EstimatorStats : public Experiment {
     }
     const Rng est(seed, Stream::estimator);
     double pulses = 0;
-    for (int s = 0; s < p_.warmup; ++s)
+    for (int s = 0; s < p_.warmup; ++s) {
+      throw_if_interrupted();
       apply(*model, setup_.rule->estimate(*model, batch, est, uint64_t(1) << 40 | uint64_t(s)), pulses);
+    }
     // The state: tiles (to fork), parameters (digital part).
     std::vector<hw::Tile> saved;
     std::vector<VectorD> saved_bias;
@@ -149,6 +167,7 @@ class EstimatorStats : public Experiment {
     const int R = p_.repeats;
     MatrixD dws(n, R);
     for (int r = 0; r < R; ++r) {
+      throw_if_interrupted();
       if (layers.empty()) {
         model->set_params(w);
       } else {

@@ -26,9 +26,11 @@
 // summary.json: rows, and trace_per_param_depth<L> for the first width and activation.
 #include <Eigen/Cholesky>
 #include <Eigen/QR>
+#include <algorithm>
 #include <cmath>
 
 #include "sim/experiment.h"
+#include "sim/interrupt.h"
 #include "sim/theory/hessian.h"
 
 namespace xb::sim {
@@ -117,6 +119,18 @@ class HessianTrace : public Experiment {
   explicit HessianTrace(const HessianTraceParams& p) : p_(p) {}
   void prepare(Config&, const RunOptions& options) override { options_ = options; }
 
+  void estimate_memory(MemoryEstimate& m) const override {
+    // The largest network of the grid, its data and the probes' vectors.
+    const double width = *std::max_element(p_.widths.begin(), p_.widths.end());
+    const double depth = *std::max_element(p_.depths.begin(), p_.depths.end());
+    const double inputs = p_.inputs > 0 ? p_.inputs : width;
+    const double params = inputs * width + (depth - 1) * width * width + width;
+    m.add("data and activations", "experiment.samples, experiment.widths, experiment.depths",
+          4.0 * double(p_.samples) * (inputs + depth * width) * 8.0);
+    m.add("parameters, gradients and Hessian-vector products", "experiment.widths, depths",
+          16.0 * params * 8.0);
+  }
+
   void run(RunFolder& out) override {
     auto& m = out.metrics();
     m.set_columns({"depth", "width", "activation", "n_params", "trace", "trace_per_param",
@@ -128,6 +142,7 @@ class HessianTrace : public Experiment {
     for (const std::string& act : p_.activations)
       for (int width : p_.widths)
         for (int depth : p_.depths) {
+          throw_if_interrupted();
           const Index d_in = p_.inputs > 0 ? p_.inputs : width;
           double st = 0, st2 = 0, sp = 0, sp2 = 0;
           Index n_params = 0;

@@ -31,6 +31,7 @@
 
 #include "hw_models/core/distributions.h"
 #include "sim/experiment.h"
+#include "sim/interrupt.h"
 #include "sim/theory/fractional_drift.h"
 
 namespace xb::sim {
@@ -150,6 +151,11 @@ class LevySde : public Experiment {
                                     : theory::fractional_drift_grunwald(spec, p_.drift_terms);
   }
 
+  void estimate_memory(MemoryEstimate& m) const override {
+    m.add("recorded samples", "experiment.steps, experiment.chains",
+          double(p_.steps) * double(p_.chains) * 8.0);
+  }
+
   void run(RunFolder& out) override {
     const double kick = p_.epsilon * std::pow(p_.eta, 1.0 / p_.alpha);
     const bool fractional = p_.drift != "gradient";
@@ -176,6 +182,7 @@ class LevySde : public Experiment {
       Rng r(options_.seed, Stream::estimator, uint32_t(c));
       double w = (p_.start == "alternate" && (c % 2)) ? -p_.w0 : p_.w0;
       for (int64_t k = 0; k < p_.burn_in + p_.steps; ++k) {
+        if ((k & 0xffff) == 0) throw_if_interrupted();
         w += drift_step(w) + kick * alpha_stable(r, p_.alpha, p_.theta);
         if (p_.clip > 0 && std::abs(w) > p_.clip) {
           w = std::copysign(p_.clip, w);

@@ -28,6 +28,7 @@
 // predicted_test_error (linear_regression), measured_noise_cov, predicted_noise_cov,
 // predicted_stable, tail_index_hill (Hill estimate on |w_0 - mean| over the top
 // `hill_fraction` of the first 5e7 recorded samples), samples.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -41,6 +42,7 @@
 #include "hw_models/core/distributions.h"
 #include "learning_rules/noise.h"
 #include "sim/experiment.h"
+#include "sim/interrupt.h"
 #include "sim/theory/lyapunov.h"
 #include "sim/theory/tail_fit.h"
 
@@ -242,6 +244,17 @@ class Stationary : public Experiment {
     }
     extra_sqrt_ = psd_sqrt(extra_c_);
     k_sqrt_state_ = std::sqrt(p_.state_noise) * k_;
+  }
+
+  void estimate_memory(MemoryEstimate& m) const override {
+    const double d = double(dim_);
+    // The Lyapunov solve works on Kronecker products: a few (d² x d²) matrices.
+    m.add("Lyapunov solve", "task dimension", 4.0 * d * d * d * d * 8.0);
+    m.add("tail samples", "experiment.steps, experiment.chains",
+          std::min(double(p_.steps) * double(p_.chains), double(kMaxTailSamples)) * 8.0);
+    m.add("dataset", "task.n_samples", double(task_.n_samples) * (d + 1.0) * 8.0);
+    m.add("metrics rows", "experiment.steps, experiment.record_every, experiment.chains",
+          double(p_.steps) / double(std::max<int64_t>(1, p_.record_every)) * double(p_.chains) * 200.0);
   }
 
   void run(RunFolder& out) override;
@@ -494,6 +507,7 @@ void Stationary::run(RunFolder& out) {
     m.setZero();
     const int64_t total = p_.burn_in + p_.steps;
     for (int64_t t = 0; t < total; ++t) {
+      if ((t & 0xfff) == 0) throw_if_interrupted();
       gradient(w, data, uint64_t(t), g);
       gtrue.noalias() = k_ * (w - w_star_);
       noise_->perturbation(est, uint64_t(t), pert);

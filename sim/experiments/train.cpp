@@ -33,6 +33,7 @@
 #include "learning_rules/tile_layer.h"
 #include "hw_models/update/update_scheme.h"
 #include "sim/experiment.h"
+#include "sim/interrupt.h"
 #include "sim/learning_setup.h"
 #include "sim/tasks/task.h"
 
@@ -92,6 +93,10 @@ class Train : public Experiment {
     }
   }
 
+  void estimate_memory(MemoryEstimate& m) const override {
+    setup_.estimate_memory(m, setup_.network, double(p_.batch));
+  }
+
   void run(RunFolder& out) override {
     const uint64_t seed = options_.seed;
     setup_.task->load(seed);
@@ -130,6 +135,7 @@ class Train : public Experiment {
     int64_t epoch = 0;
     record(m, 0, 0, lr_at(0, total), grad_norm, win, pulses);
     while (step < total) {
+      throw_if_interrupted();  // a step boundary: stop here on SIGINT/SIGTERM/SIGHUP
       // A fresh permutation of the training set per epoch, from the data stream.
       order.resize(std::size_t(n));
       std::iota(order.begin(), order.end(), Index(0));

@@ -20,6 +20,7 @@
 #include "hw_models/core/config.h"
 #include "hw_models/core/errors.h"
 #include "sim/cli_commands.h"
+#include "sim/interrupt.h"
 #include "sim/run_folder.h"
 #include "sim/sweep/sweep_mpi.h"
 #include "sim/sweep/sweep_tables.h"
@@ -332,11 +333,19 @@ void clear_sweep_outputs(const fs::path& dir) {
 }
 
 // Rank 0: checks or prepares DIR. Returns normally or throws ConfigError.
-void prepare_dir(const SweepSpec& spec, const SweepArgs& args, const fs::path& dir) {
+// Prepares DIR and returns its lock, held for the whole sweep.
+std::unique_ptr<FolderLock> prepare_dir(const SweepSpec& spec, const SweepArgs& args,
+                                        const fs::path& dir) {
   std::error_code ec;
+  std::unique_ptr<FolderLock> lock;
   if (fs::exists(dir, ec)) {
     if (!fs::is_directory(dir, ec)) throw ConfigError("--out " + dir.string() + ": exists and is not a folder");
+    lock = std::make_unique<FolderLock>(dir.string());
     if (args.force) {
+      if (!fs::is_empty(dir, ec) && !fs::is_regular_file(dir / "sweep.yaml"))
+        throw ConfigError("--out " + dir.string() +
+                          ": --force starts over in sweep folders only, and this folder has no "
+                          "sweep.yaml; choose another folder");
       clear_sweep_outputs(dir);
     } else if (args.resume) {
       const bool empty = fs::is_empty(dir, ec);
@@ -363,8 +372,10 @@ void prepare_dir(const SweepSpec& spec, const SweepArgs& args, const fs::path& d
   }
   fs::create_directories(dir / "runs", ec);
   if (ec) throw ConfigError("--out " + dir.string() + ": cannot create the folder: " + ec.message());
+  if (!lock) lock = std::make_unique<FolderLock>(dir.string());
   write_file_atomic((dir / "sweep.yaml").string(), spec.sweep_text);
   write_file_atomic((dir / "base.yaml").string(), spec.base_text);
+  return lock;
 }
 
 // Runs `todo` (task indices) on `jobs` threads. Returns 0, or the exit code of the first
@@ -378,7 +389,7 @@ int run_tasks(const SweepSpec& spec, const fs::path& dir, const std::vector<std:
   int err_code = 0;
   std::string err_msg;
   auto worker = [&] {
-    while (!stop) {
+    while (!stop && !interrupt_signal()) {
       const std::size_t i = next++;
       if (i >= todo.size()) return;
       const std::size_t task = todo[i];
@@ -389,7 +400,12 @@ int run_tasks(const SweepSpec& spec, const fs::path& dir, const std::vector<std:
         fs::remove_all(folder, ec);  // an interrupted attempt: never read, always redone
         PreparedRun run = prepare_run(point_args(spec, point, si));
         run.plot = false;  // figures of a sweep come from `xbarsim plot DIR`
-        if (execute_run(run, folder.string(), false) == 3) ++n_diverged;
+        const int code = execute_run(run, folder.string(), false);
+        if (code > 128) {  // a signal stopped it: the folder says "interrupted", resume redoes it
+          stop = true;
+          continue;
+        }
+        if (code == 3) ++n_diverged;
         progress.tick();
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> lock(err_mu);
@@ -407,6 +423,12 @@ int run_tasks(const SweepSpec& spec, const fs::path& dir, const std::vector<std:
   worker();
   for (auto& t : threads) t.join();
   diverged = n_diverged;
+  if (err_code == 0 && interrupt_signal()) {
+    progress.finish();
+    std::cerr << "sweep interrupted by " << signal_name(interrupt_signal()) << ": " << dir.string()
+              << " keeps the finished runs; continue with --resume\n";
+    return 128 + interrupt_signal();
+  }
   if (err_code) {
     progress.finish();
     std::cerr << (err_code == 2 ? "error: " : "internal error (a bug, please report): ") << err_msg
@@ -448,13 +470,21 @@ int command_sweep(const SweepArgs& args) {
   // Every rank reads the sweep file; rank 0 alone validates the points (each point's config
   // is built before anything runs) and prepares DIR, and the others wait for its verdict.
   SweepSpec spec;
+  std::unique_ptr<FolderLock> lock;  // rank 0 holds DIR's lock until the sweep ends
   int code = 0;
   std::string msg;
   try {
     spec = read_sweep(args.sweep);
+    if (args.dry_run) {
+      validate_points(spec);
+      if (root)
+        std::cout << args.sweep << ": " << spec.points.size() << " points x " << spec.seeds.size()
+                  << " seeds = " << spec.tasks() << " runs; every point's config is valid\n";
+      return 0;
+    }
     if (root) {
       validate_points(spec);
-      prepare_dir(spec, args, dir);
+      lock = prepare_dir(spec, args, dir);
     }
   } catch (const ConfigError& e) {
     code = 2;

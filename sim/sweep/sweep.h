@@ -48,6 +48,7 @@ struct SweepArgs {
   bool resume = false;
   bool force = false;
   bool quiet = false;
+  bool dry_run = false;  // validate every point's config and print the grid; run nothing
   int jobs = 1;
 };
 

@@ -5,6 +5,8 @@
 // (fast tests); 0 takes all (60000 / 10000).
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "hw_models/core/errors.h"
 #include "sim/tasks/idx_reader.h"
 #include "sim/tasks/task.h"
@@ -45,6 +47,12 @@ class FashionMnist : public Task {
   bool classification() const override { return true; }
   Index inputs() const override { return inputs_; }
   Index outputs() const override { return 10; }
+  double data_bytes() const override {
+    // Both sets as doubles (pixels and one-hot labels) plus the raw bytes read from the files.
+    const double train = p_.train_samples > 0 ? std::min(p_.train_samples, 60000) : 60000;
+    const double test = p_.test_samples > 0 ? std::min(p_.test_samples, 10000) : 10000;
+    return (train + test) * ((784.0 + 10.0) * 8.0 + 784.0);
+  }
   rules::LossKind loss_kind() const override { return rules::LossKind::cross_entropy; }
 
   void load(uint64_t) override {

@@ -48,6 +48,9 @@ class LinearRegression : public Task {
   explicit LinearRegression(const LinearRegressionParams& p) : p_(p) {}
   Index inputs() const override { return p_.inputs; }
   Index outputs() const override { return 1; }
+  double data_bytes() const override {
+    return 2.0 * (double(p_.samples) + double(p_.test_samples)) * (double(p_.inputs) + 1.0) * 8.0;
+  }
   double l2() const override { return p_.l2; }
 
   void load(uint64_t seed) override {

@@ -81,6 +81,7 @@ class Quadratic : public Task {
   bool uses_network() const override { return false; }
   Index inputs() const override { return 0; }
   Index outputs() const override { return 0; }
+  double data_bytes() const override { return 0; }  // H is read from the config: already held
   std::unique_ptr<rules::Model> make_model(const rules::NetworkParams&, const Rng&) override {
     const Index d = p_.n();
     VectorD ws = VectorD::Zero(d), w0 = VectorD::Ones(d);

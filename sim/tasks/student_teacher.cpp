@@ -52,6 +52,12 @@ class StudentTeacher : public Task {
   explicit StudentTeacher(const StudentTeacherParams& p) : p_(p) {}
   Index inputs() const override { return p_.inputs; }
   Index outputs() const override { return p_.outputs; }
+  double data_bytes() const override {
+    // Inputs and labels of both sets, and the teacher's hidden activations while labelling.
+    double widths = double(p_.inputs) + double(p_.outputs);
+    for (int h : p_.teacher_hidden) widths += 2.0 * h;
+    return 2.0 * (double(p_.samples) + double(p_.test_samples)) * widths * 8.0;
+  }
 
   void load(uint64_t seed) override {
     rules::NetworkParams tp;

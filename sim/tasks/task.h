@@ -19,6 +19,9 @@ class Task {
   virtual void load(uint64_t seed) = 0;
   virtual bool uses_network() const { return true; }
   virtual bool classification() const { return false; }
+  // Bytes of the data load() will hold (both sets, with the temporaries of making them),
+  // estimated from the parameters alone (sim/memory_estimate.h).
+  virtual double data_bytes() const = 0;
   virtual Index inputs() const = 0;
   virtual Index outputs() const = 0;
   virtual rules::LossKind loss_kind() const { return rules::LossKind::mse; }
