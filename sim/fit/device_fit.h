@@ -6,7 +6,13 @@
 // Trace: a CSV file with a header naming either `pulse` and `w` (pulse = +1 or -1 for the pulse
 // that led to this row's w, 0 for a row without a pulse, e.g. the initial state) or
 // `direction` and `w_mean` (up/down, as in the metrics.csv of the device_response experiment;
-// the first row only sets the starting point). Other columns are ignored.
+// the first row only sets the starting point). Other columns are ignored but must be well formed.
+// The reader is strict, because a silently misread trace gives a plausible but wrong device:
+// a regular file of at most 256 MiB of plain comma-separated text (a leading UTF-8 byte order
+// mark is skipped), "\n" or "\r\n" line ends, lines of at most 65536 bytes; no quoted
+// fields, no control characters other than tab (so no NUL bytes), no empty or repeated column
+// names, every row with exactly as many cells as the header, empty lines only at the end; pulse
+// one of 1, +1, -1, 0 (direction up or down); w a finite decimal number.
 //
 // Fit: each pulse gives a step Δ_k = w_k − w_{k−1} at w_{k−1}. The range [w_min, w_max] is the
 // observed one. For each direction the node values v of the piecewise-linear step factor of
