@@ -214,37 +214,50 @@ DeviceFit fit_piecewise_step(const PulseTrace& t, int nodes, const std::string& 
   DeviceFit fit;
   fit.w_min = *std::min_element(t.w.begin(), t.w.end());
   fit.w_max = *std::max_element(t.w.begin(), t.w.end());
+  if (!(fit.w_max > fit.w_min))
+    fail(source, "w never changes (every row has w = " + format_number(fit.w_min) +
+                     "): nothing to fit");
+  if (!std::isfinite(fit.w_max - fit.w_min))
+    fail(source, "the range of w overflows double arithmetic: rescale the trace");
+  // A bound is reached when w sits on it in more than one row (see the header).
+  const bool reached_max = std::count(t.w.begin(), t.w.end(), fit.w_max) > 1;
+  const bool reached_min = std::count(t.w.begin(), t.w.end(), fit.w_min) > 1;
   std::vector<double> at[2], step[2];  // [0] up, [1] down (magnitudes, signed by direction)
   for (std::size_t k = 1; k < t.w.size(); ++k) {
     if (t.pulse[k] == 0) continue;
-    const int d = t.pulse[k] > 0 ? 0 : 1;
-    at[d].push_back(t.w[k - 1]);
-    step[d].push_back(t.pulse[k] * (t.w[k] - t.w[k - 1]));
+    const bool up = t.pulse[k] > 0;
+    const double bound = up ? fit.w_max : fit.w_min;
+    if ((up ? reached_max : reached_min) && (t.w[k - 1] == bound || t.w[k] == bound)) {
+      ++fit.n_saturated;
+      continue;
+    }
+    at[up ? 0 : 1].push_back(t.w[k - 1]);
+    step[up ? 0 : 1].push_back(t.pulse[k] * (t.w[k] - t.w[k - 1]));
   }
   fit.n_up = int(at[0].size());
   fit.n_down = int(at[1].size());
   if (fit.n_up < 2 || fit.n_down < 2)
-    fail(source, "needs at least 2 up and 2 down pulses (has " + std::to_string(fit.n_up) +
-                     " up, " + std::to_string(fit.n_down) + " down)");
-  if (!(fit.w_max > fit.w_min)) fail(source, "w never changes: nothing to fit");
-  if (!std::isfinite(fit.w_max - fit.w_min))
-    fail(source, "the range of w overflows double arithmetic: rescale the trace");
+    fail(source, "needs at least 2 up and 2 down pulses away from a reached bound (has " +
+                     std::to_string(fit.n_up) + " up, " + std::to_string(fit.n_down) + " down, " +
+                     std::to_string(fit.n_saturated) + " saturated)");
   std::vector<double> v[2];
   for (int d = 0; d < 2; ++d) v[d] = fit_nodes(at[d], step[d], fit.w_min, fit.w_max, nodes);
   const double ref = (fit.w_min <= 0 && fit.w_max >= 0) ? 0.0 : 0.5 * (fit.w_min + fit.w_max);
   fit.dw_min = 0.5 * (interpolate(v[0], ref, fit.w_min, fit.w_max) +
                       interpolate(v[1], ref, fit.w_min, fit.w_max));
   if (!(fit.dw_min > 0)) fail(source, "the fitted steps at w = " + format_number(ref) + " are zero");
-  double sq = 0;
-  int used = 0;
+  // σ² = Σ (Δ − m)² / Σ m², in units of dw_min so that tiny steps cannot underflow.
+  double residual = 0, model = 0;
   for (int d = 0; d < 2; ++d) {
     for (std::size_t i = 0; i < at[d].size(); ++i) {
-      const double model = interpolate(v[d], at[d][i], fit.w_min, fit.w_max);
-      if (model > 1e-12 * fit.dw_min) sq += std::pow(step[d][i] / model - 1, 2), ++used;
+      const double m = interpolate(v[d], at[d][i], fit.w_min, fit.w_max) / fit.dw_min;
+      residual += std::pow(step[d][i] / fit.dw_min - m, 2);
+      model += m * m;
     }
     for (double& x : v[d]) x /= fit.dw_min;
   }
-  fit.dw_min_std = used ? std::sqrt(sq / used) : 0.0;
+  if (!(model > 0)) fail(source, "the fitted steps are zero wherever the trace has pulses");
+  fit.dw_min_std = std::sqrt(residual / model);
   fit.piecewise_up = v[0];
   fit.piecewise_down = v[1];
   bool finite = std::isfinite(fit.dw_min) && std::isfinite(fit.dw_min_std);
@@ -257,7 +270,8 @@ DeviceFit fit_piecewise_step(const PulseTrace& t, int nodes, const std::string& 
 std::string device_fit_yaml(const DeviceFit& f, const std::string& source) {
   std::ostringstream y;
   y << "# piecewise_step fitted by `xbarsim fit` to " << source << " (" << f.n_up << " up, "
-    << f.n_down << " down pulses, " << f.piecewise_up.size() << " nodes).\n"
+    << f.n_down << " down pulses, " << f.piecewise_up.size() << " nodes; " << f.n_saturated
+    << " saturated pulses at a bound set aside).\n"
     << "# One trace cannot separate device-to-device spreads: every *_dtod is 0; set them from\n"
     << "# several devices' traces.\n"
     << "device:\n"
