@@ -170,9 +170,10 @@ void check_key_depth(const std::string& dotted, const std::string& value,
                      const std::string& source) {
   const std::size_t levels = std::size_t(std::count(dotted.begin(), dotted.end(), '.')) + 1;
   if (levels <= std::size_t(kMaxNesting)) return;
-  // The key itself may be tens of kilobytes: its first parts are enough to find it.
-  const std::string shown =
-      dotted.size() > 60 ? dotted.substr(0, dotted.rfind('.', 60)) + "..." : dotted;
+  // The key itself may be tens of kilobytes: its first parts (or 60 characters) are enough
+  // to find it.
+  const std::size_t cut = std::min(dotted.rfind('.', 60), std::size_t(60));
+  const std::string shown = dotted.size() > 60 ? dotted.substr(0, cut) + "..." : dotted;
   throw ConfigError(config_message(source, shown, value,
                                    "the key is nested " + std::to_string(levels) +
                                        " levels deep, more than " +

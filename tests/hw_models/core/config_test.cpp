@@ -124,6 +124,9 @@ TEST(Config, OverrideKeysDeeperThanTheNestingLimitAreRefused) {
   EXPECT_LT(e.size(), 200u) << "the message shows the key's start, not all of it";
   EXPECT_FALSE(c.has("a"));
   EXPECT_FALSE(error_of([&] { c.apply_override(dotted_key(65) + "=1"); }).empty());
+  // A long first part: the message still shows only the key's start.
+  const std::string long_head = std::string(100, 'b') + "." + dotted_key(70);
+  EXPECT_LT(error_of([&] { c.apply_override(long_head + "=1"); }).size(), 200u);
   EXPECT_EQ(error_of([&] { c.apply_override(dotted_key(64) + "=1"); }), "");
   EXPECT_EQ(c.user_keys(), std::vector<std::string>{dotted_key(64)});
 }
