@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "hw_models/core/params.h"  // parse_si_number
+
 namespace xb {
 
 namespace {
@@ -50,16 +52,50 @@ bool assign(YAML::Node& root, const std::vector<std::string>& parts, const YAML:
   return true;
 }
 
-void collect_leaves(const YAML::Node& node, const std::string& prefix,
-                    std::vector<std::string>& out) {
-  if (node.IsMap() && node.size() > 0) {
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const std::string k = it->first.as<std::string>();
-      collect_leaves(it->second, prefix.empty() ? k : prefix + "." + k, out);
+// Iterative (an explicit stack, in document order): the walk must not recurse on a depth the
+// user controls.
+std::vector<std::string> collect_leaves(const YAML::Node& root) {
+  std::vector<std::string> out;
+  std::vector<std::pair<YAML::Node, std::string>> todo;  // node, its dotted key
+  todo.emplace_back(root, "");
+  while (!todo.empty()) {
+    const YAML::Node node = todo.back().first;
+    const std::string prefix = std::move(todo.back().second);
+    todo.pop_back();
+    if (node.IsMap() && node.size() > 0) {
+      std::vector<std::pair<YAML::Node, std::string>> kids;
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        const std::string k = it->first.as<std::string>();
+        kids.emplace_back(it->second, prefix.empty() ? k : prefix + "." + k);
+      }
+      todo.insert(todo.end(), kids.rbegin(), kids.rend());
+    } else if (!prefix.empty()) {
+      out.push_back(prefix);
     }
-  } else if (!prefix.empty()) {
-    out.push_back(prefix);
   }
+  return out;
+}
+
+// What a declared key set to null should hold instead, judged from the default the model
+// recorded in the effective config; "" when `key` is neither a declared key nor a section.
+std::string null_rule(const std::string& key, const std::set<std::string>& declared,
+                      const YAML::Node& effective) {
+  const std::string tail = " (got null); write a value or delete the key to use the default";
+  if (declared.count(key)) {
+    const YAML::Node def = find(effective, split_key(key));
+    if (def.IsSequence()) return "must be a list" + tail;
+    if (def.IsScalar()) {
+      const std::string text = def.Scalar();
+      if (text == "true" || text == "false") return "must be true or false" + tail;
+      double unused = 0;
+      if (parse_si_number(text, "", unused)) return "must be a number" + tail;
+    }
+    return "must be a value" + tail;
+  }
+  const auto in_section = declared.lower_bound(key + ".");
+  if (in_section != declared.end() && in_section->rfind(key + ".", 0) == 0)
+    return "must be a section of keys (got null); write its keys or delete it";
+  return "";
 }
 
 // Every map key must be a plain scalar (the tree is addressed by dotted keys), and the tree
@@ -68,9 +104,10 @@ void collect_leaves(const YAML::Node& node, const std::string& prefix,
 void check_tree(const YAML::Node& n, const std::string& source, const std::string& where,
                 int depth, std::size_t& budget) {
   const std::string at = where.empty() ? "the document" : where;
-  if (depth > 64)
-    throw ConfigError(source + ": " + at.substr(0, at.find('[')) +
-                      ": nested more than 64 levels deep");
+  // The recursion below is bounded by this check.
+  if (depth > kMaxNesting)
+    throw ConfigError(source + ": " + at.substr(0, at.find('[')) + ": nested more than " +
+                      std::to_string(kMaxNesting) + " levels deep");
   if (budget-- == 0)
     throw ConfigError(source + ": more than 1000000 YAML nodes (after expanding aliases)");
   if (n.IsMap()) {
@@ -79,6 +116,11 @@ void check_tree(const YAML::Node& n, const std::string& source, const std::strin
       if (!it->first.IsScalar())
         throw ConfigError(source + ": " + at + ": a key must be a plain name, not a list or map");
       const std::string k = it->first.Scalar();
+      // yaml-cpp 0.7 reads `<<: *anchor` as a key named "<<", which would then be reported
+      // as an unknown key (or, nested in a list, pass unread).
+      if (k == "<<")
+        throw ConfigError(source + ": " + at + ": merge keys (<<) are not supported; write the "
+                          "keys out");
       if (!seen.insert(k).second)
         throw ConfigError(source + ": " + (where.empty() ? k : where + "." + k) +
                           ": the key appears twice in the same mapping");
@@ -92,7 +134,7 @@ void check_tree(const YAML::Node& n, const std::string& source, const std::strin
 
 YAML::Node parse(const std::string& text, const std::string& source) {
   try {
-    YAML::Node n = YAML::Load(text);
+    YAML::Node n = load_one_document(text, source);
     if (n.IsNull() || !n.IsDefined()) return YAML::Node(YAML::NodeType::Map);
     if (!n.IsMap())
       throw ConfigError(source + ": the document must be a mapping of keys to values");
@@ -112,6 +154,30 @@ YAML::Node parse(const std::string& text, const std::string& source) {
 void check_yaml_tree(const YAML::Node& root, const std::string& source) {
   std::size_t budget = 1000000;
   check_tree(root, source, "", 0, budget);
+}
+
+YAML::Node load_one_document(const std::string& text, const std::string& source) {
+  const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+  // A `---` with nothing after it ends the file, it starts no document.
+  for (std::size_t i = 1; i < docs.size(); ++i)
+    if (docs[i].IsDefined() && !docs[i].IsNull())
+      throw ConfigError(source + ": the file holds more than one YAML document (a second one "
+                        "starts after `---`); put every key in the first");
+  return docs.empty() ? YAML::Node() : docs.front();
+}
+
+void check_key_depth(const std::string& dotted, const std::string& value,
+                     const std::string& source) {
+  const std::size_t levels = std::size_t(std::count(dotted.begin(), dotted.end(), '.')) + 1;
+  if (levels <= std::size_t(kMaxNesting)) return;
+  // The key itself may be tens of kilobytes: its first parts (or 60 characters) are enough
+  // to find it.
+  const std::size_t cut = std::min(dotted.rfind('.', 60), std::size_t(60));
+  const std::string shown = dotted.size() > 60 ? dotted.substr(0, cut) + "..." : dotted;
+  throw ConfigError(config_message(source, shown, value,
+                                   "the key is nested " + std::to_string(levels) +
+                                       " levels deep, more than " +
+                                       std::to_string(kMaxNesting) + " levels"));
 }
 
 std::vector<std::string> split_key(const std::string& dotted) {
@@ -189,17 +255,20 @@ void Config::apply_override(const std::string& assignment) {
     throw ConfigError("--set " + assignment + ": expected KEY=VALUE with a dotted key");
   const std::string key = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
-  for (const auto& part : split_key(key))
+  check_key_depth(key, text, "--set");
+  const std::vector<std::string> parts = split_key(key);
+  for (const auto& part : parts)
     if (part.empty()) throw ConfigError("--set " + assignment + ": empty part in the dotted key");
   YAML::Node value;
   try {
-    value = YAML::Load(text);
+    value = load_one_document(text, "--set " + key);
   } catch (const YAML::Exception& e) {
     throw ConfigError("--set " + key + " = " + text + ": malformed YAML value: " + e.msg);
   }
+  // The value hangs below the key's own levels: both count against the nesting limit.
   std::size_t budget = 1000000;
-  check_tree(value, "--set", key, 0, budget);
-  if (!assign(root_, split_key(key), value))
+  check_tree(value, "--set", key, int(parts.size()), budget);
+  if (!assign(root_, parts, value))
     throw ConfigError("--set " + key + " = " + text + ": a parent of this key is not a mapping");
   overridden_.insert(key);
 }
@@ -248,9 +317,7 @@ void Config::declare(const std::string& key) { declared_.insert(key); }
 void Config::mark_used(const std::string& key) { used_.insert(key); }
 
 std::vector<std::string> Config::user_keys() const {
-  std::vector<std::string> out;
-  collect_leaves(root_, "", out);
-  return out;
+  return collect_leaves(root_);
 }
 
 void Config::check_all_used() const {
@@ -260,6 +327,11 @@ void Config::check_all_used() const {
     for (const auto& u : used_)
       if (key.rfind(u + ".", 0) == 0) used = true;
     if (used) continue;
+    // A known key left empty (`dw_min:` or `dw_min: ~`) is not read, but it is no typo.
+    if (get(key).IsNull()) {
+      const std::string rule = null_rule(key, declared_, effective_);
+      if (!rule.empty()) throw ConfigError(config_message(source_of(key), key, "null", rule));
+    }
     const std::vector<std::string> cands(declared_.begin(), declared_.end());
     std::string hint = did_you_mean(key, cands);
     if (hint.empty()) {

@@ -72,7 +72,20 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates,
                          const std::string& otherwise = "");
 
+// How deep a config may nest: YAML documents and dotted keys ("a.b.c" is 3 levels) alike.
+// Every walker of the tree relies on it, and it keeps recursion off user-controlled depth.
+constexpr int kMaxNesting = 64;
+
 std::vector<std::string> split_key(const std::string& dotted);
+// Throws ConfigError ("source: key = value: rule") when the dotted key has more than
+// kMaxNesting parts, before anything builds a tree that deep.
+void check_key_depth(const std::string& dotted, const std::string& value,
+                     const std::string& source);
+
+// Parses a text holding one YAML document. Malformed YAML throws YAML::Exception (the caller
+// states the position its own way); a second document after `---` throws ConfigError naming
+// `source`, since it would otherwise be ignored without a word.
+YAML::Node load_one_document(const std::string& text, const std::string& source);
 
 // Throws ConfigError (naming `source`) when a YAML tree has a non-scalar map key, is nested
 // more than 64 levels deep or has more than 1e6 nodes once aliases are expanded.

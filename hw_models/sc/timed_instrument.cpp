@@ -26,7 +26,9 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <sstream>
 
+#include "hw_models/core/errors.h"
 #include "hw_models/crossbar/tile.h"
 #include "hw_models/sc/timed_mode.h"
 #include "hw_models/sc/vcd_writer.h"
@@ -230,7 +232,18 @@ class TimedInstrument : public Instrument {
   }
 
   const TimingParams& timing_params() const { return t_; }
+  // Refuses a run that would pass kMaxSimulatedSeconds: beyond it SystemC's time and the
+  // trace's time stamps would wrap. Both counts are below 1e18 here, so the sum cannot wrap.
   void account(hw::TileOp op, uint64_t cycles) {
+    const double seconds = double(total_cycles_ + cycles) * t_.clock;
+    if (seconds > timing::kMaxSimulatedSeconds) {
+      std::ostringstream os;
+      os << "timing.clock = " << t_.clock << ": after " << total_cycles_
+         << " cycles the run would simulate " << seconds
+         << " s, more than the 1e6 s a timed run may; shorten the latencies of timing: or the "
+            "run";
+      throw ConfigError(os.str());
+    }
     cycles_by_op_[int(op)] += cycles;
     total_cycles_ += cycles;
   }
@@ -340,8 +353,8 @@ void TileShell::process() {
       const hw::OpCost cost = (*kernel_)();
       EnergyLedger::record(counts_, cost);
       const uint64_t cycles = timing::op_cycles(cost, ins_.timing_params());
+      ins_.account(op_, cycles);  // before waiting: it refuses a wait past SystemC's time
       if (cycles > 0) sc_core::wait(ins_.clock() * double(cycles));
-      ins_.account(op_, cycles);
     } catch (...) {
       error_ = std::current_exception();
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "hw_models/timing/energy_ledger.h"
 
+#include "hw_models/core/errors.h"
+
 namespace xb::timing {
 
 TileCounts& EnergyLedger::add(const Tile& tile, const std::string& name) {
@@ -12,18 +14,48 @@ TileCounts& EnergyLedger::add(const Tile& tile, const std::string& name) {
   return tiles_.back();
 }
 
+namespace {
+
+// The ledger's counts are reported, never wrapped: a count past 2^64 ends the run.
+void refuse_overflow(bool overflowed, const TileCounts& c, const char* what) {
+  if (overflowed)
+    throw NumericalError("energy ledger: tile " + c.name + ": the count of " + what +
+                         " passes 2^64");
+}
+
+// `total` keeps its last true value when refused (the summary of the stopped run shows it).
+void add_count(uint64_t& total, uint64_t n, const TileCounts& c, const char* what) {
+  uint64_t sum = 0;
+  refuse_overflow(__builtin_add_overflow(total, n, &sum), c, what);
+  total = sum;
+}
+
+uint64_t count_product(uint64_t a, uint64_t b, const TileCounts& c, const char* what) {
+  uint64_t product = 0;
+  refuse_overflow(__builtin_mul_overflow(a, b, &product), c, what);
+  return product;
+}
+
+}  // namespace
+
 void EnergyLedger::record(TileCounts& c, const OpCost& cost) {
   if (cost.op == TileOp::update) {
-    ++c.updates;
-    c.pulses_up += cost.pulses_up;
-    c.pulses_down += cost.pulses_down;
+    add_count(c.updates, 1, c, "updates");
+    add_count(c.pulses_up, cost.pulses_up, c, "pulses up");
+    add_count(c.pulses_down, cost.pulses_down, c, "pulses down");
     return;
   }
-  (cost.op == TileOp::forward ? c.forward_passes : c.backward_passes) += cost.read_passes;
-  c.adc_saturations += cost.adc_saturations;
-  c.dac_conversions += cost.read_passes * uint64_t(cost.lines_in);
-  c.adc_conversions += cost.read_passes * uint64_t(cost.lines_out);
-  c.cell_reads += cost.read_passes * uint64_t(cost.lines_in) * uint64_t(cost.lines_out);
+  add_count(cost.op == TileOp::forward ? c.forward_passes : c.backward_passes,
+            cost.read_passes, c, "read passes");
+  add_count(c.adc_saturations, cost.adc_saturations, c, "ADC saturations");
+  const uint64_t dac =
+      count_product(cost.read_passes, uint64_t(cost.lines_in), c, "DAC conversions");
+  const uint64_t adc =
+      count_product(cost.read_passes, uint64_t(cost.lines_out), c, "ADC conversions");
+  add_count(c.dac_conversions, dac, c, "DAC conversions");
+  add_count(c.adc_conversions, adc, c, "ADC conversions");
+  add_count(c.cell_reads, count_product(dac, uint64_t(cost.lines_out), c, "cell reads"), c,
+            "cell reads");
 }
 
 uint64_t EnergyLedger::total_pulses() const {
@@ -67,6 +99,8 @@ void EnergyLedger::write_summary(nlohmann::ordered_json& s) const {
   l["dac_conversions"] = dac;
   l["adc_conversions"] = adc;
   l["cell_reads"] = cells;
+  // Finite by construction: every per-operation energy is at most 1e-3 J (EnergyParams) and
+  // every count below 2^64, so no total reaches 1e17 J.
   l["write_energy_J"] = e_write;
   l["read_energy_J"] = e_read;
   l["tiles"] = tiles_.empty() ? nlohmann::ordered_json::object() : per;

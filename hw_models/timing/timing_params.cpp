@@ -7,20 +7,31 @@
 namespace xb::timing {
 
 namespace {
-void require_time(const Scope& s, const char* key, double v) {
-  s.require(std::isfinite(v) && v > 0, key, v, "must be a finite time > 0 s");
+// A latency takes at least one cycle (a shorter one would round to a cycle it does not fill,
+// or to none), and at most 1 s so that one operation's cycle count stays far from 2^64.
+void require_latency(const Scope& s, const char* key, double v, double clock) {
+  s.require(std::isfinite(v) && v >= clock && v <= 1.0, key, v,
+            "must be a time from one clock period (" + Scope::fmt(clock) + " s) to 1 s");
 }
+// 1 mJ per operation is far above any circuit (pJ) yet keeps every total finite: 2^64
+// operations of 1 mJ are 1.8e16 J.
 void require_energy(const Scope& s, const char* key, double v) {
-  s.require(std::isfinite(v) && v >= 0, key, v, "must be a finite energy >= 0 J");
+  s.require(std::isfinite(v) && v >= 0 && v <= 1e-3, key, v,
+            "must be an energy from 0 to 1e-3 J per operation");
 }
 }  // namespace
 
 void TimingParams::validate(const Scope& s) const {
-  require_time(s, "clock", clock);
-  require_time(s, "t_dac", t_dac);
-  require_time(s, "t_integrate", t_integrate);
-  require_time(s, "t_adc", t_adc);
-  require_time(s, "t_pulse", t_pulse);
+  // SystemC counts time in whole picoseconds: a shorter clock becomes 0 s, a fractional one
+  // would wait a rounded period while cycles count the exact one.
+  const double picoseconds = clock * 1e12;
+  s.require(std::isfinite(clock) && clock >= 1e-12 && clock <= 1e-3 &&
+                std::abs(picoseconds - std::round(picoseconds)) <= 1e-6 * picoseconds,
+            "clock", clock, "must be a whole number of picoseconds from 1e-12 s to 1e-3 s");
+  require_latency(s, "t_dac", t_dac, clock);
+  require_latency(s, "t_integrate", t_integrate, clock);
+  require_latency(s, "t_adc", t_adc, clock);
+  require_latency(s, "t_pulse", t_pulse, clock);
   s.require_in("adc_share", adc_share, 1, 1 << 20);
 }
 
@@ -33,9 +44,11 @@ void EnergyParams::validate(const Scope& s) const {
 
 void TraceParams::validate(const Scope& s) const {
   s.require_one_of("time_unit", time_unit, {"ps", "ns", "us", "ms"});
-  s.require(std::isfinite(start) && start >= 0, "start", start, "must be >= 0 s");
-  s.require(std::isfinite(stop) && (stop == 0 || stop > start), "stop", stop,
-            "must be 0 (the end) or > start");
+  // Trace times are whole trace units in 64 bits; the run itself ends by kMaxSimulatedSeconds.
+  s.require(std::isfinite(start) && start >= 0 && start <= kMaxSimulatedSeconds, "start", start,
+            "must be from 0 to 1e6 s");
+  s.require(std::isfinite(stop) && (stop == 0 || stop > start) && stop <= kMaxSimulatedSeconds,
+            "stop", stop, "must be 0 (the end) or > start, at most 1e6 s");
   const auto& known = trace_signal_names();
   for (const auto& sig : signals)
     s.require(std::find(known.begin(), known.end(), sig) != known.end(), "signals", sig,

@@ -24,6 +24,11 @@
 
 namespace xb::timing {
 
+// The longest simulated time a timed run may reach. SystemC counts time in 64-bit steps of
+// 1 ps (it ends at 1.8e7 s) and trace times in ps must fit a signed 64-bit integer (9.2e6 s);
+// 1e6 s stays clear of both and is still 11 days of hardware time.
+constexpr double kMaxSimulatedSeconds = 1e6;
+
 struct TimingParams {
   double clock = 1e-9;
   double t_dac = 2e-9;
@@ -34,12 +39,17 @@ struct TimingParams {
 
   template <class F>
   void bind(F&& f) {
-    f("clock", clock, "s", "controller clock period; every latency is rounded up to whole cycles");
-    f("t_dac", t_dac, "s", "DAC settle time at the start of each read pass");
-    f("t_integrate", t_integrate, "s", "integration (read pulse) time of each read pass");
-    f("t_adc", t_adc, "s", "one ADC conversion; adc_share columns share one ADC");
+    f("clock", clock, "s",
+      "controller clock period, 1 ps to 1 ms in whole picoseconds (SystemC's time step); "
+      "every latency is rounded up to whole cycles");
+    f("t_dac", t_dac, "s", "DAC settle time at the start of each read pass; one clock to 1 s");
+    f("t_integrate", t_integrate, "s",
+      "integration (read pulse) time of each read pass; one clock to 1 s");
+    f("t_adc", t_adc, "s",
+      "one ADC conversion; adc_share columns share one ADC; one clock to 1 s");
     f("adc_share", adc_share, "", "output columns sharing one ADC (converted one after another)");
-    f("t_pulse", t_pulse, "s", "one bit-line slot of a pulsed update (write pulse + gap)");
+    f("t_pulse", t_pulse, "s",
+      "one bit-line slot of a pulsed update (write pulse + gap); one clock to 1 s");
   }
   void validate(const Scope& s) const;
 };
@@ -53,11 +63,14 @@ struct EnergyParams {
   template <class F>
   void bind(F&& f) {
     f("e_pulse", e_pulse, "J",
-      "one write pulse, Vw²·G·t = (2 V)²·5 µS·10 ns (MLP+NeuroSim IdealDevice)");
+      "one write pulse, Vw²·G·t = (2 V)²·5 µS·10 ns (MLP+NeuroSim IdealDevice); 0 to 1 mJ");
     f("e_cell_read", e_cell_read, "J",
-      "one cell in one read pass, Vr²·G·t = (0.5 V)²·5 µS·10 ns (NeuroSim IdealDevice Vr)");
-    f("e_dac", e_dac, "J", "one DAC conversion (one input line, one pass); assumed figure");
-    f("e_adc", e_adc, "J", "one ADC conversion (one output line, one pass); assumed figure");
+      "one cell in one read pass, Vr²·G·t = (0.5 V)²·5 µS·10 ns (NeuroSim IdealDevice Vr); "
+      "0 to 1 mJ");
+    f("e_dac", e_dac, "J",
+      "one DAC conversion (one input line, one pass); assumed figure; 0 to 1 mJ");
+    f("e_adc", e_adc, "J",
+      "one ADC conversion (one output line, one pass); assumed figure; 0 to 1 mJ");
   }
   void validate(const Scope& s) const;
 };
@@ -80,8 +93,9 @@ struct TraceParams {
   template <class F>
   void bind(F&& f) {
     f("time_unit", time_unit, "", "VCD time unit: ps | ns | us | ms");
-    f("start", start, "s", "simulated time at which tracing starts");
-    f("stop", stop, "s", "simulated time at which tracing stops (0: the end of the run)");
+    f("start", start, "s", "simulated time at which tracing starts; 0 to 1e6 s");
+    f("stop", stop, "s",
+      "simulated time at which tracing stops (0: the end of the run); up to 1e6 s");
     f("signals", signals, "",
       "signals to write: phase, pulses_up, pulses_down, adc_sat, g_mean, g_min, g_max, cells, "
       "loss, rule_phase");

@@ -77,7 +77,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source,
   s.sweep_text = text;
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    root = load_one_document(text, source);
   } catch (const YAML::Exception& e) {
     throw ConfigError(source + ": malformed YAML at line " + std::to_string(e.mark.line + 1) +
                       ": " + e.msg);
@@ -105,6 +105,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source,
     for (auto it = axes.begin(); it != axes.end(); ++it) {
       const std::string k = it->first.as<std::string>();
       const std::string key = "axes." + k;
+      check_key_depth(k, flow_yaml(it->second), source);
       bool empty_part = k.empty();
       for (const auto& part : split_key(k)) empty_part = empty_part || part.empty();
       if (empty_part) fail(source, key, flow_yaml(it->second), "the axis must be a dotted key like rule.sigma");

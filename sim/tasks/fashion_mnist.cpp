@@ -45,7 +45,7 @@ class FashionMnist : public Task {
  public:
   explicit FashionMnist(const FashionMnistParams& p) : p_(p) {}
   bool classification() const override { return true; }
-  Index inputs() const override { return inputs_; }
+  Index inputs() const override { return rows_ * cols_; }
   Index outputs() const override { return 10; }
   double data_bytes() const override {
     // Both sets as doubles (pixels and one-hot labels) plus the raw bytes read from the files.
@@ -56,25 +56,45 @@ class FashionMnist : public Task {
   rules::LossKind loss_kind() const override { return rules::LossKind::cross_entropy; }
 
   void load(uint64_t) override {
-    train_ = read("train", p_.train_samples);
-    test_ = read("t10k", p_.test_samples);
+    std::string train_images;
+    train_ = read("train", p_.train_samples, train_images);
+    const Index train_rows = rows_, train_cols = cols_;
+    std::string test_images;
+    test_ = read("t10k", p_.test_samples, test_images);
+    // The network is built for the training images: test images of another size would be read
+    // with the wrong stride (or past their end).
+    if (rows_ != train_rows || cols_ != train_cols)
+      throw ConfigError(test_images + ": images of " + std::to_string(rows_) + "x" +
+                        std::to_string(cols_) + " pixels, but the training images in " +
+                        train_images + " are " + std::to_string(train_rows) + "x" +
+                        std::to_string(train_cols) + "; both splits need one image size");
   }
 
  private:
-  rules::Batch read(const std::string& prefix, int limit) {
+  // Reads one split; `images` receives the path of its image file.
+  rules::Batch read(const std::string& prefix, int limit, std::string& images) {
     const std::string ip = find_file(p_.path, prefix + "-images-idx3-ubyte");
     const std::string lp = find_file(p_.path, prefix + "-labels-idx1-ubyte");
+    images = ip;
     const IdxData im = read_idx(ip, 3), lb = read_idx(lp, 1);
     if (im.dims[0] != lb.dims[0])
       throw ConfigError(lp + ": " + std::to_string(lb.dims[0]) + " labels for " +
                         std::to_string(im.dims[0]) + " images in " + ip);
+    // The network's size (and its weight budget, checked before the data is read) assumes
+    // at most 28x28 inputs; the data decides the exact width.
+    if (Index(im.dims[1]) * im.dims[2] > kPixels)
+      throw ConfigError(ip + ": images of " + std::to_string(im.dims[1]) + "x" +
+                        std::to_string(im.dims[2]) + " pixels, more than the 28x28 = 784 " +
+                        "inputs Fashion-MNIST networks are sized for");
     const Index n = limit > 0 ? std::min<Index>(limit, im.dims[0]) : Index(im.dims[0]);
-    inputs_ = Index(im.dims[1]) * im.dims[2];
+    rows_ = im.dims[1];
+    cols_ = im.dims[2];
+    const Index inputs = rows_ * cols_;
     rules::Batch b;
-    b.x.resize(n, inputs_);
+    b.x.resize(n, inputs);
     for (Index i = 0; i < n; ++i)
-      for (Index j = 0; j < inputs_; ++j)
-        b.x(i, j) = im.data[std::size_t(i * inputs_ + j)] / 255.0;
+      for (Index j = 0; j < inputs; ++j)
+        b.x(i, j) = im.data[std::size_t(i * inputs + j)] / 255.0;
     for (Index i = 0; i < n; ++i) {
       const int c = lb.data[std::size_t(i)];
       if (c > 9) throw ConfigError(lp + ": label " + std::to_string(c) + " of sample " +
@@ -84,8 +104,9 @@ class FashionMnist : public Task {
     b.y = one_hot(b.labels, 10);
     return b;
   }
+  static constexpr Index kPixels = 28 * 28;
   FashionMnistParams p_;
-  Index inputs_ = 784;
+  Index rows_ = 28, cols_ = 28;
 };
 
 }  // namespace

@@ -55,3 +55,8 @@ case("idx_label_out_of_range", TL, idx([4], [0, 1, 12, 3]))
 case("idx_count_mismatch", TL, idx([3], [0, 1, 2]))
 case("idx_corrupt_gzip", TI, gzip.compress(GOOD[TI])[:20] + b"garbage-garbage-garbage", gz=True)
 case("idx_not_gzip_but_gz_name", TI, b"\x1f\x8b" + b"\xff" * 40, gz=True)
+# Test images of 3x3 pixels against training images of 2x2: the network is built for the
+# training size, so the test split must be refused, naming its file.
+case("idx_split_size_mismatch", "t10k-images-idx3-ubyte", idx([4, 3, 3], range(36)))
+# Images larger than the 28x28 inputs a Fashion-MNIST network is sized for.
+case("idx_images_too_large", TI, idx([4, 29, 29], bytes(4 * 29 * 29)))

@@ -106,6 +106,93 @@ TEST(Config, MalformedYamlNamesFileAndLine) {
   EXPECT_FALSE(error_of([] { Config::from_file("/nonexistent/file.yaml"); }).empty());
 }
 
+std::string dotted_key(int levels) {
+  std::string key = "a";
+  for (int i = 1; i < levels; ++i) key += ".a";
+  return key;
+}
+
+// 18,500 levels overflowed the stack (SIGSEGV) when the tree was built and walked.
+TEST(Config, OverrideKeysDeeperThanTheNestingLimitAreRefused) {
+  Config c;
+  const std::string deep = dotted_key(18500);
+  const std::string e = error_of([&] { c.apply_override(deep + "=1"); });
+  EXPECT_NE(e.find("--set: a.a.a"), std::string::npos) << e;
+  EXPECT_NE(e.find("... = 1: the key is nested 18500 levels deep, more than 64 levels"),
+            std::string::npos)
+      << e;
+  EXPECT_LT(e.size(), 200u) << "the message shows the key's start, not all of it";
+  EXPECT_FALSE(c.has("a"));
+  EXPECT_FALSE(error_of([&] { c.apply_override(dotted_key(65) + "=1"); }).empty());
+  // A long first part: the message still shows only the key's start.
+  const std::string long_head = std::string(100, 'b') + "." + dotted_key(70);
+  EXPECT_LT(error_of([&] { c.apply_override(long_head + "=1"); }).size(), 200u);
+  EXPECT_EQ(error_of([&] { c.apply_override(dotted_key(64) + "=1"); }), "");
+  EXPECT_EQ(c.user_keys(), std::vector<std::string>{dotted_key(64)});
+}
+
+TEST(Config, OverrideValueCountsBelowItsKeyAgainstTheNestingLimit) {
+  Config c;
+  // 62 key levels + 3 levels of lists = 65.
+  const std::string e =
+      error_of([&] { c.apply_override(dotted_key(62) + "=[[[1]]]"); });
+  EXPECT_NE(e.find("nested more than 64 levels deep"), std::string::npos) << e;
+  EXPECT_EQ(error_of([&] { c.apply_override(dotted_key(62) + "=[[1]]"); }), "");
+}
+
+TEST(Config, MergeKeysAreRefused) {
+  const std::string e = error_of([] {
+    Config::from_string("base: &b {dw_min: 0.5}\ndev:\n  <<: *b\n", "m.yaml");
+  });
+  EXPECT_EQ(e, "m.yaml: dev: merge keys (<<) are not supported; write the keys out");
+}
+
+TEST(Config, ASecondDocumentIsRefused) {
+  const std::string e =
+      error_of([] { Config::from_string("dev: {dw_min: 0.5}\n---\ndev: {rows: 3}\n", "d.yaml"); });
+  EXPECT_NE(e.find("d.yaml: the file holds more than one YAML document"), std::string::npos) << e;
+  // A `---` that only ends the file, or opens the only document, is fine.
+  EXPECT_EQ(error_of([] { Config::from_string("---\ndev: {dw_min: 0.5}\n---\n", "d.yaml"); }),
+            "");
+  EXPECT_FALSE(error_of([] { Config c; c.apply_override("dev.rows=1\n---\n2"); }).empty());
+}
+
+TEST(Config, ANullValueIsReportedByTheTypeItNeeds) {
+  for (const char* text : {"dev: {dw_min: ~}", "dev:\n  dw_min:\n", "dev: {dw_min: null}"}) {
+    Config c = Config::from_string(text, "n.yaml");
+    read_params<DemoParams>(Scope(c, "dev"));
+    EXPECT_EQ(error_of([&] { c.check_all_used(); }),
+              "n.yaml: dev.dw_min = null: must be a number (got null); write a value or delete "
+              "the key to use the default")
+        << text;
+  }
+  Config l = Config::from_string("dev: {list: ~}", "n.yaml");
+  read_params<DemoParams>(Scope(l, "dev"));
+  EXPECT_NE(error_of([&] { l.check_all_used(); }).find("dev.list = null: must be a list"),
+            std::string::npos);
+  Config f = Config::from_string("dev: {flag: ~}", "n.yaml");
+  read_params<DemoParams>(Scope(f, "dev"));
+  EXPECT_NE(error_of([&] { f.check_all_used(); }).find("dev.flag = null: must be true or false"),
+            std::string::npos);
+  Config s = Config::from_string("dev: {mode: ~}", "n.yaml");
+  read_params<DemoParams>(Scope(s, "dev"));
+  EXPECT_NE(error_of([&] { s.check_all_used(); }).find("dev.mode = null: must be a value"),
+            std::string::npos);
+  Config sec = Config::from_string("dev: ~", "n.yaml");
+  read_params<DemoParams>(Scope(sec, "dev"));
+  EXPECT_NE(error_of([&] { sec.check_all_used(); }).find("dev = null: must be a section"),
+            std::string::npos);
+  // A null under a name no model knows stays an unknown key.
+  Config u = Config::from_string("dev: {dw_mni: ~}", "n.yaml");
+  read_params<DemoParams>(Scope(u, "dev"));
+  EXPECT_NE(error_of([&] { u.check_all_used(); }).find("unknown key"), std::string::npos);
+}
+
+TEST(Config, UserKeysAreListedInDocumentOrder) {
+  Config c = Config::from_string("b: {y: 1, x: {q: 2}}\na: 3\nc: []\n", "o.yaml");
+  EXPECT_EQ(c.user_keys(), (std::vector<std::string>{"b.y", "b.x.q", "a", "c"}));
+}
+
 TEST(Config, EditDistance) {
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
   EXPECT_EQ(nearest("dw_mn", {"dw_min", "w_max"}), "dw_min");

@@ -3,6 +3,9 @@
 // no SystemC.
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include "hw_models/core/config.h"
 #include "hw_models/timing/energy_ledger.h"
 #include "hw_models/timing/latency_model.h"
 
@@ -76,6 +79,92 @@ TEST(EnergyLedger, CountsConversionsCellsAndPulsesFromTheCost) {
   timing::EnergyParams e;
   EXPECT_DOUBLE_EQ(row.write_energy(e), 15 * e.e_pulse);
   EXPECT_DOUBLE_EQ(row.read_energy(e), e.e_cell_read * 144 + e.e_dac * 30 + e.e_adc * 30);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The error reading `section` with one override, "" when accepted.
+template <class Params>
+std::string refusal(const std::string& section, const std::string& assignment) {
+  Config c;
+  c.apply_override(section + "." + assignment);
+  return error_of([&] { read_params<Params>(Scope(c, section)); });
+}
+
+TEST(TimingParams, ClockIsWholePicosecondsFromOnePicosecondToOneMillisecond) {
+  const std::string rule = "must be a whole number of picoseconds from 1e-12 s to 1e-3 s";
+  // 1e30 s gave 0 cycles per operation, 1e-15 s a SystemC period of 0 s.
+  EXPECT_EQ(refusal<timing::TimingParams>("timing", "clock=1e30"),
+            "--set: timing.clock = 1e+30: " + rule);
+  EXPECT_EQ(refusal<timing::TimingParams>("timing", "clock=1e-15"),
+            "--set: timing.clock = 1e-15: " + rule);
+  EXPECT_EQ(refusal<timing::TimingParams>("timing", "clock=1.5ps"),
+            "--set: timing.clock = 1.5e-12: " + rule);
+  EXPECT_EQ(refusal<timing::TimingParams>("timing", "clock=1ps"), "");
+  EXPECT_EQ(refusal<timing::TimingParams>("timing", "clock=0.3ns"), "");
+}
+
+TEST(TimingParams, EveryLatencyIsOneClockToOneSecond) {
+  // 1e10 s wrapped the 64-bit cycle counter.
+  EXPECT_EQ(refusal<timing::TimingParams>("timing", "t_pulse=1e10"),
+            "--set: timing.t_pulse = 1e+10: must be a time from one clock period (1e-09 s) to 1 s");
+  EXPECT_NE(refusal<timing::TimingParams>("timing", "t_adc=0.5ns").find("timing.t_adc = 5e-10"),
+            std::string::npos);
+  EXPECT_EQ(refusal<timing::TimingParams>("timing", "t_integrate=1"), "");
+}
+
+TEST(EnergyParams, PerOperationEnergyIsAtMostOneMillijoule) {
+  // 1e308 J made the total infinite: `null` in summary.json.
+  EXPECT_EQ(refusal<timing::EnergyParams>("energy", "e_pulse=1e308"),
+            "--set: energy.e_pulse = 1e+308: must be an energy from 0 to 1e-3 J per operation");
+  EXPECT_EQ(refusal<timing::EnergyParams>("energy", "e_adc=1mJ"), "");
+}
+
+TEST(TraceParams, WindowEndsByTheLongestSimulatedTime) {
+  EXPECT_NE(refusal<timing::TraceParams>("trace", "start=1e30").find("trace.start = 1e+30"),
+            std::string::npos);
+  EXPECT_NE(refusal<timing::TraceParams>("trace", "stop=2e6").find("trace.stop = 2e+06"),
+            std::string::npos);
+}
+
+TEST(LatencyModel, AnOperationLongerThanTheLongestRunIsRefusedNotWrapped) {
+  OpCost c;
+  c.op = TileOp::update;
+  timing::TimingParams t = params();
+  t.t_pulse = 1.0;
+  c.write_slots = 1000000;  // exactly 1e6 s: accepted
+  EXPECT_NEAR(double(timing::op_cycles(c, t)), 1e15, 2);
+  c.write_slots = 2000000;
+  const std::string e = error_of([&] { timing::op_cycles(c, t); });
+  EXPECT_NE(e.find("timing.t_pulse = 1: one tile update would last 2e+06 s"),
+            std::string::npos)
+      << e;
+  EXPECT_THROW(timing::op_cycles(c, t), ConfigError);
+}
+
+TEST(EnergyLedger, CountsPast64BitsEndTheRunInsteadOfWrapping) {
+  timing::TileCounts row;
+  row.name = "layer0";
+  row.pulses_up = std::numeric_limits<uint64_t>::max() - 1;
+  OpCost u;
+  u.op = TileOp::update;
+  u.pulses_up = 2;
+  const std::string e = error_of([&] { timing::EnergyLedger::record(row, u); });
+  EXPECT_EQ(e, "energy ledger: tile layer0: the count of pulses up passes 2^64");
+  EXPECT_EQ(row.pulses_up, std::numeric_limits<uint64_t>::max() - 1) << "kept, not wrapped";
+  OpCost r;
+  r.op = TileOp::forward;
+  r.read_passes = uint64_t(1) << 40;
+  r.lines_in = 1 << 30;  // 2^70 DAC conversions
+  r.lines_out = 1;
+  EXPECT_THROW(timing::EnergyLedger::record(row, r), NumericalError);
 }
 
 }  // namespace
