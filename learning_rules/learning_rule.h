@@ -95,6 +95,10 @@ void add_rule(RuleRegistry& r, const std::string& name, const std::string& summa
            ParamDescriber d;
            p.bind(d);
            p.bind_injection(d);
+           attach_rules(d.rows, [&p](const Scope& s) {
+             p.validate(s);
+             p.validate_injection(s);
+           });
            return d.rows;
          }});
 }

@@ -16,7 +16,7 @@ struct MinibatchSgdParams : InjectionParams {
     f("size", size, "", "minibatch size S drawn from the batch handed to the rule");
     f("replacement", replacement, "", "draw with replacement (true) or without (false)");
   }
-  void validate(const Scope& s) const { s.require_ge("size", size, 1); }
+  void validate(const Scope& s) const { s.require_in("size", size, 1, 1 << 24); }
 };
 
 class MinibatchSgd : public LearningRule {

@@ -20,7 +20,7 @@ Batch Batch::rows(const std::vector<Index>& idx) const {
 }
 
 void NetworkParams::validate(const Scope& s) const {
-  for (int h : hidden) s.require(h >= 1 && h <= 1 << 20, "hidden", h, "widths must be in [1, 2^20]");
+  s.require_each_in("hidden", hidden, 1, 1 << 20);
   s.require_one_of("activation", activation, {"linear", "relu", "tanh", "sigmoid"});
   s.require_one_of("init", init, {"xavier", "glorot", "he", "zeros"});
   s.require(std::isfinite(init_gain), "init_gain", init_gain, "must be finite");

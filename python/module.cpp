@@ -117,6 +117,7 @@ py::dict param_row_dict(const ParamRow& r, const std::string& kind) {
   d["default"] = r.default_value;
   d["unit"] = r.unit;
   d["description"] = r.description;
+  d["rule"] = r.rule;
   if (!kind.empty()) d["kind"] = kind.substr(0, kind.size() - 1);
   return d;
 }
@@ -126,7 +127,7 @@ std::string parameter_table(const std::vector<ParamRow>& rows) {
   for (const auto& r : rows) {
     s += "    " + r.name + " = " + (r.default_value.empty() ? "\"\"" : r.default_value);
     if (!r.unit.empty()) s += " [" + r.unit + "]";
-    s += "\n        " + r.description + "\n";
+    s += "\n        " + r.description + (r.rule.empty() ? "" : " [" + r.rule + "]") + "\n";
   }
   return s;
 }

@@ -82,6 +82,7 @@ PreparedRun prepare_run(Config cfg, const RunArgs& args) {
   MemoryEstimate memory;
   run.experiment->estimate_memory(memory);
   memory.check(memory_limit(parse_max_memory(args.max_memory)), run.cfg.source_of(""));
+  run.memory_estimate = memory.total();
   // `timing:`, `energy:` and `trace:` are read in every mode (a config means the same in both).
   run.instrument = timing::Instrument::create(run.cfg, run.options.mode, run.options.trace);
   run.cfg.check_all_used();
@@ -111,6 +112,16 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
     status = "interrupted";
     out.summary()["interrupted_by"] = signal_name(e.signal());
     code = e.exit_code();
+  } catch (const ConfigError& e) {
+    // Bad input found while running (a data file, a write): the folder says so instead of
+    // "running"; a replacing run (--force) is dropped and the old folder stays.
+    out.summary()["status"] = "failed";
+    out.summary()["error"] = e.what();
+    try {
+      out.flush();
+    } catch (const ConfigError&) {  // the disk refused; the first error is the one to report
+    }
+    throw;
   }
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -119,6 +130,7 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
   out.summary()["seed"] = run.options.seed;
   out.summary()["version"] = kVersion;
   out.summary()["wall_seconds"] = wall;
+  out.summary()["memory_estimate_bytes"] = run.memory_estimate;
   out.flush();
   out.commit();
   if (!run.options.quiet) {

@@ -35,6 +35,7 @@ struct PreparedRun {
   std::unique_ptr<Experiment> experiment;
   bool plot = false;
   std::shared_ptr<timing::Instrument> instrument;  // wraps the run: ledger, timed mode, trace
+  double memory_estimate = 0;  // bytes the experiment was estimated to allocate
 };
 
 PreparedRun prepare_run(const RunArgs& args);

@@ -54,7 +54,8 @@ int describe(const std::string& name) {
               << "description\n";
     for (const auto& r : c.describe(name))
       std::cout << std::left << std::setw(26) << r.name << std::setw(16) << r.default_value
-                << std::setw(8) << r.unit << r.description << "\n";
+                << std::setw(8) << r.unit << r.description
+                << (r.rule.empty() ? "" : " [" + r.rule + "]") << "\n";
     std::cout << "\n";
   }
   for (const auto& p : xb::sim::preset_names()) {
@@ -173,8 +174,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    const int code = app.exit(e);  // --help and --version end here too
+    return finish_output(code == 0 ? 0 : 2);
   }
 
   try {

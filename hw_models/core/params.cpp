@@ -31,12 +31,18 @@ double si_prefix(char c) {
 
 }  // namespace
 
+void Scope::record_rule(const std::string& name, const std::string& rule) const {
+  std::string& all = (*rules_)[name];
+  if (all.find(rule) == std::string::npos) all += (all.empty() ? "" : "; ") + rule;
+}
+
 void Scope::require_one_of(const std::string& name, const std::string& v,
                            const std::vector<std::string>& allowed) const {
-  for (const auto& a : allowed)
-    if (a == v) return;
   std::string rule = "must be one of ";
   for (std::size_t i = 0; i < allowed.size(); ++i) rule += (i ? ", " : "") + allowed[i];
+  if (rules_) return record_rule(name, rule);
+  for (const auto& a : allowed)
+    if (a == v) return;
   fail(name, v, rule + did_you_mean(v, allowed));
 }
 

@@ -17,8 +17,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "hw_models/core/config.h"
@@ -30,20 +32,26 @@ namespace xb {
 // helpers throw ConfigError naming file, key, value and rule.
 class Scope {
  public:
-  Scope(Config& cfg, std::string prefix) : cfg_(&cfg), prefix_(std::move(prefix)) {}
+  // `rules`, when given, collects the rule of every require_* call by parameter name, so that
+  // `describe` states each parameter's range from the same validate() that enforces it.
+  Scope(Config& cfg, std::string prefix, std::map<std::string, std::string>* rules = nullptr)
+      : cfg_(&cfg), prefix_(std::move(prefix)), rules_(rules) {}
   Config& config() const { return *cfg_; }
   const std::string& prefix() const { return prefix_; }
   std::string key(const std::string& name) const {
     return prefix_.empty() ? name : prefix_ + "." + name;
   }
-  Scope sub(const std::string& name) const { return Scope(*cfg_, key(name)); }
+  Scope sub(const std::string& name) const { return Scope(*cfg_, key(name), rules_); }
 
   template <class V>
   [[noreturn]] void fail(const std::string& name, const V& value, const std::string& rule) const {
     throw ConfigError(config_message(cfg_->source_of(key(name)), key(name), value, rule));
   }
+  // In describe's recording mode (`rules` given) every rule is recorded and none fails, so one
+  // default that needs another section does not hide the rules after it.
   template <class V>
   void require(bool ok, const std::string& name, const V& value, const std::string& rule) const {
+    if (rules_) return record_rule(name, rule);
     if (!ok) fail(name, value, rule);
   }
   template <class V>
@@ -58,6 +66,14 @@ class Scope {
   void require_in(const std::string& name, V v, V lo, V hi) const {
     require(v >= lo && v <= hi, name, v, "must be in [" + fmt(lo) + ", " + fmt(hi) + "]");
   }
+  // Every element of a list (recorded for describe even when the default list is empty).
+  template <class V>
+  void require_each_in(const std::string& name, const std::vector<V>& v, V lo, V hi) const {
+    const std::string rule = "each must be in [" + fmt(lo) + ", " + fmt(hi) + "]";
+    if (rules_) return record_rule(name, rule);
+    for (const V& x : v)
+      if (x < lo || x > hi) fail(name, x, rule);
+  }
   void require_one_of(const std::string& name, const std::string& v,
                       const std::vector<std::string>& allowed) const;
 
@@ -69,8 +85,11 @@ class Scope {
   }
 
  private:
+  void record_rule(const std::string& name, const std::string& rule) const;
+
   Config* cfg_;
   std::string prefix_;
+  std::map<std::string, std::string>* rules_ = nullptr;
 };
 
 // Parses a number, accepting SI-prefixed forms with an optional unit ("50ns", "25uS", "1.5k").
@@ -132,6 +151,8 @@ class ParamReader {
 // One row of `xbarsim describe`.
 struct ParamRow {
   std::string name, default_value, unit, description;
+  std::string rule;      // what validate() requires of it with defaults elsewhere ("must be > 0")
+  bool integer = false;  // an integer or a list of integers (a count or a size)
 };
 
 // Collects the parameter table of a Params struct from its bind().
@@ -139,7 +160,9 @@ class ParamDescriber {
  public:
   template <class T>
   void operator()(const char* name, T& field, const char* unit, const char* description) {
-    rows.push_back({name, show(field), unit, description});
+    constexpr bool integer = std::is_same_v<T, int> || std::is_same_v<T, int64_t> ||
+                             std::is_same_v<T, std::vector<int>>;
+    rows.push_back({name, show(field), unit, description, "", integer});
   }
   std::vector<ParamRow> rows;
 
@@ -167,11 +190,28 @@ P read_params(const Scope& scope) {
   return p;
 }
 
+// Fills each row's rule from what `validate(scope)` requires, run in recording mode.
+template <class Validate>
+void attach_rules(std::vector<ParamRow>& rows, Validate&& validate) {
+  Config empty;
+  std::map<std::string, std::string> rules;
+  try {
+    validate(Scope(empty, "", &rules));
+  } catch (const ConfigError&) {  // a direct fail(): the rules recorded so far still count
+  }
+  for (auto& row : rows) {
+    const auto it = rules.find(row.name);
+    if (it != rules.end()) row.rule = it->second;
+  }
+}
+
+// The parameter table of a Params struct, each row with the rule its validate() enforces.
 template <class P>
 std::vector<ParamRow> describe_params() {
   P p;
   ParamDescriber d;
   p.bind(d);
+  attach_rules(d.rows, [&p](const Scope& s) { p.validate(s); });
   return d.rows;
 }
 

@@ -49,7 +49,8 @@ void PulsedParams::validate(const Scope& s) const {
   s.require_in("c2c_theta", c2c_theta, -1.0, 1.0);
   s.require_in("stuck_fraction", stuck_fraction, 0.0, 1.0);
   s.require_one_of("stuck_at", stuck_at, {"min", "max", "random"});
-  s.require(n_levels == 0 || n_levels >= 2, "n_levels", n_levels, "must be 0 (off) or >= 2");
+  s.require(n_levels == 0 || (n_levels >= 2 && n_levels <= 1 << 24), "n_levels", n_levels,
+            "must be 0 (off) or in [2, 2^24]");
   s.require_ge("drift_nu", drift_nu, 0.0);
   s.require_ge("drift_nu_dtod", drift_nu_dtod, 0.0);
   s.require_gt("drift_t0", drift_t0, 0.0);

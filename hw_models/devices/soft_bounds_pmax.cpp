@@ -16,7 +16,7 @@ PulsedParams SoftBoundsPmaxParams::converted() const {
 }
 
 void SoftBoundsPmaxParams::validate(const Scope& s) const {
-  s.require_ge("p_max", p_max, 1);
+  s.require_in("p_max", p_max, 1, 100000000);
   s.require_gt("alpha", alpha, 0.0);
   s.require(range_max > range_min, "range_max", range_max,
             "must be > range_min (" + Scope::fmt(range_min) + ")");

@@ -348,17 +348,19 @@ void TileShell::process() {
     sc_core::wait(start_);
     ready_ = false;
     if (exit_) return;
-    if (traced_) publish(ins_.trace_time(sc_core::sc_time_stamp()), int(op_));
+    // Every exception (the kernel's, a failed trace write) goes to the controller, which
+    // rethrows it in the run: one escaping a SystemC process would end the program (E549).
     try {
+      if (traced_) publish(ins_.trace_time(sc_core::sc_time_stamp()), int(op_));
       const hw::OpCost cost = (*kernel_)();
       EnergyLedger::record(counts_, cost);
       const uint64_t cycles = timing::op_cycles(cost, ins_.timing_params());
       ins_.account(op_, cycles);  // before waiting: it refuses a wait past SystemC's time
       if (cycles > 0) sc_core::wait(ins_.clock() * double(cycles));
+      if (traced_) publish(ins_.trace_time(sc_core::sc_time_stamp()), 0);
     } catch (...) {
       error_ = std::current_exception();
     }
-    if (traced_) publish(ins_.trace_time(sc_core::sc_time_stamp()), 0);
     done_.notify();  // immediate: the controller is waiting on it
   }
 }

@@ -23,7 +23,7 @@ struct MixedPrecisionParams {
   }
   void validate(const Scope& s) const {
     s.require_in("threshold", threshold, 1e-3, 1e6);
-    s.require_ge("max_pulses", max_pulses, 1);
+    s.require_in("max_pulses", max_pulses, 1, 1000000);
   }
 };
 

@@ -16,7 +16,7 @@ struct PulseCountParams {
   void bind(F&& f) {
     f("max_pulses", max_pulses, "", "largest pulse count applied to one device per update");
   }
-  void validate(const Scope& s) const { s.require_ge("max_pulses", max_pulses, 1); }
+  void validate(const Scope& s) const { s.require_in("max_pulses", max_pulses, 1, 1000000); }
 };
 
 class PulseCountScheme : public ClonableScheme<PulseCountScheme> {

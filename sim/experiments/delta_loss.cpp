@@ -75,13 +75,13 @@ struct DeltaLossParams {
   void validate(const Scope& s) const {
     s.require_gt("dt", dt, 0.0);
     for (double d : dts) s.require(d > 0 && std::isfinite(d), "dts", d, "entries must be > 0");
-    s.require_ge("draws", draws, 2);
+    s.require_in("draws", draws, 2, 1000000);
     s.require_one_of("mode", mode, {"one_step", "multi_step", "steady_state"});
-    s.require_ge("points", points, 1);
-    s.require_ge("point_every", point_every, 0);
-    s.require_ge("steps", steps, 1);
-    s.require_ge("trace_exact_max", trace_exact_max, 0);
-    s.require_ge("trace_probes", trace_probes, 2);
+    s.require_in("points", points, 1, 100000);
+    s.require_in("point_every", point_every, 0, 1000000);
+    s.require_in("steps", steps, 1, 1 << 30);
+    s.require_in("trace_exact_max", trace_exact_max, 0, 1000000);
+    s.require_in("trace_probes", trace_probes, 2, 1000000);
   }
 };
 

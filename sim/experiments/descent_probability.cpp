@@ -62,14 +62,14 @@ struct DescentParams {
   void validate(const Scope& s) const {
     s.require_one_of("mode", mode, {"noise", "bias"});
     s.require_gt("dt", dt, 0.0);
-    s.require_ge("n", n, 1);
+    s.require_in("n", n, 1, 2000);
     for (double l : lambdas) s.require(l >= 0, "lambdas", l, "must be >= 0");
     s.require_in("spread", spread, 0.0, 1.0);
     for (double r : noise_ratios) s.require(r >= 0, "noise_ratios", r, "must be >= 0");
     for (int d : dims) s.require(d >= 1 && d <= 2000, "dims", d, "must be in [1, 2000]");
     for (double r : bias_ratios) s.require(r >= 0, "bias_ratios", r, "must be >= 0");
-    s.require_ge("trials", trials, 1);
-    s.require_ge("pairs", pairs, 1);
+    s.require_in("trials", trials, 1, 10000000);
+    s.require_in("pairs", pairs, 1, 1000000);
   }
 };
 

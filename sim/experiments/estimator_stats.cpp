@@ -63,10 +63,10 @@ struct EstimatorStatsParams {
   }
   void validate(const Scope& s) const {
     s.require_gt("lr", lr, 0.0);
-    s.require_ge("repeats", repeats, 2);
-    s.require_ge("batch", batch, 0);
-    s.require_ge("warmup", warmup, 0);
-    for (int w : widths) s.require(w >= 1, "widths", w, "must be >= 1");
+    s.require_in("repeats", repeats, 2, 1000000);
+    s.require_in("batch", batch, 0, 1 << 24);
+    s.require_in("warmup", warmup, 0, 1 << 30);
+    s.require_each_in("widths", widths, 1, 1 << 20);
   }
 };
 

@@ -73,14 +73,14 @@ struct HessianTraceParams {
     for (int d : depths) s.require(d >= 1 && d <= 64, "depths", d, "must be in [1, 64]");
     for (int w : widths) s.require(w >= 1 && w <= 100000, "widths", w, "must be in [1, 1e5]");
     for (const auto& a : activations) s.require_one_of("activations", a, {"linear", "relu", "tanh", "sigmoid"});
-    s.require_ge("inputs", inputs, 0);
-    s.require_ge("samples", samples, 1);
+    s.require_in("inputs", inputs, 0, 1 << 20);
+    s.require_in("samples", samples, 1, 1 << 24);
     s.require_in("inits", inits, 1, 65535);
     s.require_one_of("init", init, {"xavier", "unit_rows"});
     s.require_one_of("protocol", protocol, {"all", "last_layer"});
     s.require_one_of("method", method, {"auto", "exact", "hutchinson"});
     s.require_gt("mse_scale", mse_scale, 0.0);
-    s.require_ge("probes", probes, 2);
+    s.require_in("probes", probes, 2, 1000000);
     s.require(protocol != "last_layer" || (depths.size() == 1 && depths[0] == 2), "protocol",
               protocol, "last_layer needs depths: [2] (one hidden layer)");
   }

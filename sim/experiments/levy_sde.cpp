@@ -104,7 +104,7 @@ struct LevySdeParams {
     s.require_gt("eta", eta, 0.0);
     s.require_ge("epsilon", epsilon, 0.0);
     s.require_in("steps", steps, int64_t(1), int64_t(2000000000));
-    s.require_ge("burn_in", burn_in, int64_t(0));
+    s.require_in("burn_in", burn_in, int64_t(0), int64_t(2000000000));
     s.require_in("chains", chains, 1, 1000000);
     s.require(steps * chains <= int64_t(100000000), "steps", steps,
               "steps x chains must be at most 1e8 recorded samples (all are kept for the median)");

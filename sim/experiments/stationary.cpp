@@ -92,9 +92,9 @@ struct StationaryParams {
     s.require_gt("dt", dt, 0.0);
     s.require(momentum >= 0.0 && momentum < 1.0, "momentum", momentum, "must be in [0, 1)");
     s.require_in("steps", steps, int64_t(1), int64_t(2000000000));
-    s.require_ge("burn_in", burn_in, int64_t(0));
+    s.require_in("burn_in", burn_in, int64_t(0), int64_t(2000000000));
     s.require_in("chains", chains, 1, 100000);
-    s.require_ge("record_every", record_every, int64_t(1));
+    s.require_in("record_every", record_every, int64_t(1), int64_t(2000000000));
     s.require_one_of("preconditioner", preconditioner, {"none", "newton", "matrix"});
     s.require(preconditioner != "matrix" || !lr_matrix.empty(), "lr_matrix", "[]",
               "must be given when preconditioner = matrix");

@@ -69,13 +69,14 @@ struct TrainParams {
     s.require_in("steps", steps, 0, 1 << 30);
     s.require_in("epochs", epochs, 0, 1 << 20);
     s.require(steps > 0 || epochs > 0, "steps", steps, "steps or epochs must be > 0");
-    s.require_ge("batch", batch, 0);
+    s.require_in("batch", batch, 0, 1 << 24);
     s.require(std::isfinite(lr) && lr >= 0, "lr", lr, "must be finite and >= 0");
     s.require_one_of("lr_schedule", lr_schedule, {"constant", "step", "cosine", "inverse"});
     s.require((lr_schedule != "step" && lr_schedule != "inverse") || lr_step > 0, "lr_step",
               lr_step, "must be > 0 for the step and inverse schedules");
-    s.require_ge("eval_every", eval_every, 0);
-    s.require_ge("eval_samples", eval_samples, 0);
+    s.require_in("lr_step", lr_step, 0, 1 << 30);
+    s.require_in("eval_every", eval_every, 0, 1 << 30);
+    s.require_in("eval_samples", eval_samples, 0, 1 << 24);
   }
 };
 

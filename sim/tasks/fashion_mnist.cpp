@@ -26,8 +26,8 @@ struct FashionMnistParams {
     f("test_samples", test_samples, "", "first N test samples (0: all)");
   }
   void validate(const Scope& s) const {
-    s.require_ge("train_samples", train_samples, 0);
-    s.require_ge("test_samples", test_samples, 0);
+    s.require_in("train_samples", train_samples, 0, 60000);
+    s.require_in("test_samples", test_samples, 0, 10000);
   }
 };
 

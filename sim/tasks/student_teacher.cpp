@@ -33,7 +33,7 @@ struct StudentTeacherParams {
   void validate(const Scope& s) const {
     s.require_in("inputs", inputs, 1, 1 << 20);
     s.require_in("outputs", outputs, 1, 1 << 20);
-    for (int h : teacher_hidden) s.require(h >= 1, "teacher_hidden", h, "widths must be >= 1");
+    s.require_each_in("teacher_hidden", teacher_hidden, 1, 1 << 20);
     s.require_one_of("teacher_activation", teacher_activation, {"linear", "relu"});
     s.require_in("samples", samples, 1, 1 << 24);
     s.require_in("test_samples", test_samples, 0, 1 << 24);

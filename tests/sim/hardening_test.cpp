@@ -119,7 +119,11 @@ TEST_P(BadInput, ExitsWithOneMessageNamingTheCulprit) {
   int lines = 0;
   for (char ch : r.err) lines += ch == '\n';
   EXPECT_LE(lines, 2) << r.err;
-  EXPECT_FALSE(fs::exists(t / "run" / "summary.json")) << "a rejected run wrote results";
+  // A rejected run writes no results: no summary, or one that says it failed (bad data found
+  // once the run had started).
+  if (fs::exists(t / "run" / "summary.json"))
+    EXPECT_NE(slurp(t / "run" / "summary.json").find("\"status\": \"failed\""), std::string::npos)
+        << "a rejected run wrote results";
   fs::remove_all(t);
 }
 
@@ -248,10 +252,14 @@ TEST(Folders, ExistingSweepFolderIsKeptWithoutForce) {
   EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
   EXPECT_EQ(slurp(d / "out" / "mine.txt"), "keep me");
   EXPECT_FALSE(fs::exists(d / "out" / "runs"));
-  ASSERT_EQ(xbarsim("sweep " + sweep + " --quiet --force --out " + (d / "out").string(), d).code, 0);
-  EXPECT_TRUE(fs::exists(d / "out" / "results.csv"));
+  // --force starts over in sweep folders only; this one is the user's.
+  EXPECT_EQ(xbarsim("sweep " + sweep + " --quiet --force --out " + (d / "out").string(), d).code, 2);
+  EXPECT_EQ(slurp(d / "out" / "mine.txt"), "keep me");
+  ASSERT_EQ(xbarsim("sweep " + sweep + " --quiet --out " + (d / "sw").string(), d).code, 0);
+  ASSERT_EQ(xbarsim("sweep " + sweep + " --quiet --force --out " + (d / "sw").string(), d).code, 0);
+  EXPECT_TRUE(fs::exists(d / "sw" / "results.csv"));
   // No temporary files of the atomic writers are left behind.
-  for (const auto& e : fs::recursive_directory_iterator(d / "out"))
+  for (const auto& e : fs::recursive_directory_iterator(d / "sw"))
     EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
   fs::remove_all(d);
 }
