@@ -130,7 +130,9 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
   out.summary()["seed"] = run.options.seed;
   out.summary()["version"] = kVersion;
   out.summary()["wall_seconds"] = wall;
-  out.summary()["memory_estimate_bytes"] = run.memory_estimate;
+  // Below 1e18 unless the memory limit was unknown (no /proc/meminfo) and a size overflowed.
+  if (run.memory_estimate < 1e18)
+    out.summary()["memory_estimate_bytes"] = uint64_t(std::round(run.memory_estimate));
   out.flush();
   out.commit();
   if (!run.options.quiet) {

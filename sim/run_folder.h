@@ -2,8 +2,8 @@
 // A run folder: config.yaml, metrics.csv, summary.json (docs/cli.md). Every file is written
 // atomically (temporary file + rename), so a reader sees a file complete or not at all, and
 // what was recorded before a failure stays on disk. While a run goes on, metrics.csv and
-// summary.json (`"status": "running"`) are rewritten every few seconds, so even SIGKILL loses
-// at most that much.
+// summary.json (`"status": "running"`) are rewritten every 2 s (less often if a save is slow),
+// so even SIGKILL loses at most that much.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -91,7 +91,7 @@ class RunFolder {
   std::unique_ptr<FolderLock> lock_;
   MetricsTable metrics_;
   nlohmann::ordered_json summary_ = nlohmann::ordered_json::object();
-  std::chrono::steady_clock::time_point last_save_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point next_save_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace xb::sim

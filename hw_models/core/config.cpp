@@ -156,14 +156,41 @@ void check_yaml_tree(const YAML::Node& root, const std::string& source) {
   check_tree(root, source, "", 0, budget);
 }
 
+namespace {
+
+// Whether content follows a document boundary: a `---` line after content, or a `...` line.
+// Markers are recognised at column 0 only, as YAML defines them. (yaml-cpp's LoadAll is not
+// used for this: on some malformed input it never returns and allocates without bound.)
+bool has_second_document(const std::string& text) {
+  bool content = false, boundary = false;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto marker = [&line](const char* m) {
+      return line.compare(0, 3, m) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\t');
+    };
+    const bool dashes = marker("---"), dots = marker("...");
+    const std::string rest = dashes || dots ? line.substr(3) : line;
+    const auto first = rest.find_first_not_of(" \t");
+    const bool blank = first == std::string::npos || rest[first] == '#' ||
+                       (!content && rest[first] == '%');  // directives precede a document
+    if ((dashes || dots) && content) boundary = true;
+    if (blank) continue;
+    if (boundary) return true;
+    content = true;
+  }
+  return false;
+}
+
+}  // namespace
+
 YAML::Node load_one_document(const std::string& text, const std::string& source) {
-  const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-  // A `---` with nothing after it ends the file, it starts no document.
-  for (std::size_t i = 1; i < docs.size(); ++i)
-    if (docs[i].IsDefined() && !docs[i].IsNull())
-      throw ConfigError(source + ": the file holds more than one YAML document (a second one "
-                        "starts after `---`); put every key in the first");
-  return docs.empty() ? YAML::Node() : docs.front();
+  YAML::Node doc = YAML::Load(text);
+  if (has_second_document(text))
+    throw ConfigError(source + ": the file holds more than one YAML document (a second one "
+                      "starts after `---`); put every key in the first");
+  return doc;
 }
 
 void check_key_depth(const std::string& dotted, const std::string& value,

@@ -162,7 +162,7 @@ TEST(Signals, SigkillLosesAtMostTheLastSeconds) {
 TEST(Signals, SweepStopsAndResumesToTheUninterruptedTables) {
   const fs::path d = scratch("sweep_sig");
   write(d, "base.yaml",
-        "experiment: {type: device_response, rows: 64, cols: 64, n_up: 400, n_down: 400}\n"
+        "experiment: {type: device_response, rows: 32, cols: 32, n_up: 400, n_down: 400}\n"
         "device: {type: soft_bounds, dw_min: 0.01}\n");
   const std::string sweep = write(d, "sweep.yaml",
                                   "base: base.yaml\naxes:\n  device.dw_min: [0.01, 0.02, 0.03, "
@@ -297,7 +297,7 @@ TEST(Concurrency, ASecondRunOrSweepOnALockedFolderIsRefused) {
   EXPECT_EQ(exit_code(pid), 143);
 
   write(d, "base.yaml",
-        "experiment: {type: device_response, rows: 128, cols: 128, n_up: 1000, n_down: 1000}\n"
+        "experiment: {type: device_response, rows: 64, cols: 64, n_up: 1000, n_down: 1000}\n"
         "device: {type: soft_bounds, dw_min: 0.01}\n");
   const std::string sweep =
       write(d, "sweep.yaml", "base: base.yaml\naxes: {device.dw_min: [0.01, 0.02, 0.03]}\n"
