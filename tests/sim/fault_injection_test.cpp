@@ -19,39 +19,20 @@
 #include <thread>
 #include <vector>
 
+#include "tests/sim/cli_harness.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using xb::test::Result;
+using xb::test::scratch;
+using xb::test::slurp;
+using xb::test::write;
 
 std::string exe() {
   const char* e = std::getenv("XBARSIM");
   return e ? e : "xbarsim";
 }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path scratch(const std::string& name) {
-  const fs::path d =
-      fs::temp_directory_path() / ("xb_fault_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-std::string write(const fs::path& dir, const std::string& name, const std::string& text) {
-  std::ofstream(dir / name) << text;
-  return (dir / name).string();
-}
-
-struct Result {
-  int code;
-  std::string err;
-};
 
 // Runs a bash command line in `cwd`, with `@X` standing for the binary; stderr is captured.
 Result shell(const std::string& line, const fs::path& cwd) {
@@ -189,7 +170,7 @@ TEST(Signals, SweepStopsAndResumesToTheUninterruptedTables) {
 TEST(WriteFailure, StandardOutputToAFullDeviceIsExitTwo) {
   const fs::path d = scratch("devfull");
   const std::string cfg = write(d, "short.yaml", kShortTrain);
-  for (const std::string& cmd :
+  for (const std::string cmd :
        {"@X validate short.yaml", "@X list devices", "@X describe soft_bounds", "@X --help",
         "@X run short.yaml --out r"}) {
     const Result r = shell(cmd + " > /dev/full", d);
@@ -325,7 +306,7 @@ TEST(Memory, SizesBeyondTheLimitAreRefusedBeforeAllocating) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--max-memory"), std::string::npos) << r.err;
   // Under an address-space limit of 1 GiB, configs that need more are refused, not crashed.
-  for (const std::string& set :
+  for (const std::string set :
        {"--set task.samples=10000000 --set task.inputs=100", "--set experiment.batch=4000000",
         "--set network.hidden=[8000,8000]"}) {
     const Result v = shell("ulimit -v 1048576; @X run short.yaml --out r --quiet --max-memory 900M " +

@@ -19,32 +19,17 @@
 #include <string>
 #include <vector>
 
+#include "tests/sim/cli_harness.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using xb::test::Result;
+using xb::test::scratch;
+using xb::test::slurp;
+using xb::test::write;
 
 const std::string kCorpus = XB_SOURCE_DIR "/tests/bad_inputs";
-
-struct Result {
-  int code;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A fresh empty folder under the temp directory.
-fs::path scratch(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() /
-                     ("xb_hard_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 // Runs xbarsim with `args` in folder `cwd`, killed after `timeout_s` (exit 124 then).
 Result xbarsim(const std::string& args, const fs::path& cwd, int timeout_s = 120) {
@@ -121,9 +106,10 @@ TEST_P(BadInput, ExitsWithOneMessageNamingTheCulprit) {
   EXPECT_LE(lines, 2) << r.err;
   // A rejected run writes no results: no summary, or one that says it failed (bad data found
   // once the run had started).
-  if (fs::exists(t / "run" / "summary.json"))
+  if (fs::exists(t / "run" / "summary.json")) {
     EXPECT_NE(slurp(t / "run" / "summary.json").find("\"status\": \"failed\""), std::string::npos)
         << "a rejected run wrote results";
+  }
   fs::remove_all(t);
 }
 
@@ -134,11 +120,6 @@ TEST(BadInputs, CorpusHasAtLeastSixtyCases) { EXPECT_GE(load_cases().size(), 60u
 
 // ---------------------------------------------------------------------------------------------
 // Numerical failure: exit 3, the step named, files kept, status diverged.
-
-std::string write(const fs::path& dir, const std::string& name, const std::string& text) {
-  std::ofstream(dir / name) << text;
-  return (dir / name).string();
-}
 
 void expect_diverged(const fs::path& dir, const std::string& cfg, const std::string& extra,
                      const std::string& quantity) {
