@@ -12,6 +12,11 @@ add_library(xbarsim_all INTERFACE)
 set_target_properties(xbarsim_all PROPERTIES EXPORT_NAME xbarsim)
 target_link_libraries(xbarsim_all INTERFACE xb_sim xb_rules xb_timing xb_hw)
 add_library(xbarsim::xbarsim ALIAS xbarsim_all)
+# Eigen's object layout (its alignment) follows the vector extensions a file is compiled for, so
+# code that shares Eigen objects with a native build must be compiled for the same target.
+if(XB_NATIVE)
+  target_compile_options(xbarsim_all INTERFACE -march=native)
+endif()
 
 install(TARGETS xbarsim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS xbarsim_all xb_sim xb_rules xb_timing xb_hw EXPORT xbarsimTargets

@@ -129,6 +129,7 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
   out.summary()["status"] = status;
   out.summary()["seed"] = run.options.seed;
   out.summary()["version"] = kVersion;
+  out.summary()["build"] = build_description();
   out.summary()["wall_seconds"] = wall;
   // Below 1e18 unless the memory limit was unknown (no /proc/meminfo) and a size overflowed.
   if (run.memory_estimate < 1e18)

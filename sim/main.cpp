@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
   xb::sc::enable_timed_mode();
   xb::sim::install_interrupt_handlers();
   CLI::App app{"xbarsim: memristive crossbar emulator and learning-rule simulator"};
-  app.set_version_flag("--version", std::string("xbarsim ") + xb::sim::kVersion);
+  app.set_version_flag("--version", std::string("xbarsim ") + xb::sim::kVersion + " (" +
+                                        xb::sim::build_description() + ")");
   app.require_subcommand(1);
 
   xb::sim::RunArgs run_args;
@@ -146,6 +147,11 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "tile read/update speed vs plain Eigen and an RNG floor");
   bench->add_option("--json", bench_args.json, "write the figures to this JSON file");
   bench->add_flag("--quick", bench_args.quick, "128 and 512 only, short timing windows");
+  bench->add_option("--size", bench_args.sizes, "tile sizes n of n x n tiles (default 256 512 2048)")
+      ->check(CLI::Range(8, 8192));
+  bench->add_option("--threads", bench_args.threads, "thread counts (default 1 2)")
+      ->check(CLI::Range(1, 256));
+  bench->add_option("--law", bench_args.laws, "device laws to time (default: every law)");
 
   xb::sim::FitArgs fit_args;
   auto* fit = app.add_subcommand("fit", "fit a piecewise_step device to a measured pulse trace");

@@ -3,9 +3,11 @@
 
 namespace xb::hw {
 
-void ConstantStepDevice::step(const DeviceState& s, Index r, const RowArray&, const RowArray& sgn,
-                              RowArray& dw) const {
-  dw = (sgn > 0).select(RowArray(s.dw_up.row(r)), RowArray(-s.dw_down.row(r)));
+void ConstantStepDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
+  if (g.up)
+    dw.head(n) = g.dw.head(n);
+  else
+    dw.head(n) = -g.dw.head(n);
 }
 
 void register_device_constant_step(DeviceRegistry& r) {

@@ -22,8 +22,7 @@ class ConstantStepDevice : public PulsedDevice {
   explicit ConstantStepDevice(const ConstantStepParams& p) : PulsedDevice(p.pulsed) {}
 
  protected:
-  void step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-            RowArray& dw) const override;
+  void step(const PulseGroup& g, Index n, RowArray& dw) const override;
   bool constant_law() const override { return true; }
 };
 

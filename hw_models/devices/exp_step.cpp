@@ -19,24 +19,24 @@ void ExpStepDevice::fabricate_law(DeviceState& s, Rng&) const {
   s.extra.push_back(Scalar(2.0 * ep_.a) / (s.w_max - s.w_min).max(1e-12f));
 }
 
-void ExpStepDevice::step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-                         RowArray& dw) const {
-  const RowArray z = s.extra[0].row(r) * w + Scalar(ep_.b);
-  const RowArray up =
-      s.dw_up.row(r) * (1.0f - Scalar(ep_.A_up) * (Scalar(ep_.gamma_up) * z).exp()).max(0.0f);
-  const RowArray down = -s.dw_down.row(r) *
-                        (1.0f - Scalar(ep_.A_down) * (-Scalar(ep_.gamma_down) * z).exp()).max(0.0f);
-  dw = (sgn > 0).select(up, down);
+void ExpStepDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
+  const auto z = g.extra[0].head(n) * g.w.head(n) + Scalar(ep_.b);
+  if (g.up)
+    dw.head(n) = g.dw.head(n) *
+                 (1.0f - Scalar(ep_.A_up) * (Scalar(ep_.gamma_up) * z).exp()).max(0.0f);
+  else
+    dw.head(n) = -g.dw.head(n) *
+                 (1.0f - Scalar(ep_.A_down) * (-Scalar(ep_.gamma_down) * z).exp()).max(0.0f);
 }
 
-void ExpStepDevice::c2c_amplitude(const DeviceState& s, Index r, const RowArray& w,
-                                  const RowArray& dw, RowArray& amp) const {
+void ExpStepDevice::c2c_amplitude(const PulseGroup& g, Index n, const RowArray& dw,
+                                  RowArray& amp) const {
   if (ep_.dw_min_std_add == 0 && ep_.dw_min_std_slope == 0) {
-    PulsedDevice::c2c_amplitude(s, r, w, dw, amp);
+    PulsedDevice::c2c_amplitude(g, n, dw, amp);
     return;
   }
-  amp = Scalar(p_.dw_min_std) *
-        (Scalar(ep_.dw_min_std_add) + dw.abs() + Scalar(ep_.dw_min_std_slope) * w.abs());
+  amp.head(n) = Scalar(p_.dw_min_std) * (Scalar(ep_.dw_min_std_add) + dw.head(n).abs() +
+                                          Scalar(ep_.dw_min_std_slope) * g.w.head(n).abs());
 }
 
 double ExpStepDevice::granularity() const {

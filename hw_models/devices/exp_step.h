@@ -45,10 +45,9 @@ class ExpStepDevice : public PulsedDevice {
   double granularity() const override;
 
  protected:
-  void step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-            RowArray& dw) const override;
+  void step(const PulseGroup& g, Index n, RowArray& dw) const override;
   void fabricate_law(DeviceState& s, Rng& fab) const override;
-  void c2c_amplitude(const DeviceState& s, Index r, const RowArray& w, const RowArray& dw,
+  void c2c_amplitude(const PulseGroup& g, Index n, const RowArray& dw,
                      RowArray& amp) const override;
 
  private:

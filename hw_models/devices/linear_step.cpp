@@ -29,11 +29,12 @@ void LinearStepDevice::fabricate_law(DeviceState& s, Rng& fab) const {
   }
 }
 
-void LinearStepDevice::step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-                            RowArray& dw) const {
-  const RowArray up = s.dw_up.row(r) * (1.0f - s.extra[0].row(r) * w).max(0.0f);
-  const RowArray down = -s.dw_down.row(r) * (1.0f + s.extra[1].row(r) * w).max(0.0f);
-  dw = (sgn > 0).select(up, down);
+void LinearStepDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
+  const auto w = g.w.head(n);
+  if (g.up)
+    dw.head(n) = g.dw.head(n) * (1.0f - g.extra[0].head(n) * w).max(0.0f);
+  else
+    dw.head(n) = -g.dw.head(n) * (1.0f + g.extra[1].head(n) * w).max(0.0f);
 }
 
 void register_device_linear_step(DeviceRegistry& r) {

@@ -40,8 +40,7 @@ class LinearStepDevice : public PulsedDevice {
   explicit LinearStepDevice(const LinearStepParams& p) : PulsedDevice(p.pulsed), lp_(p) {}
 
  protected:
-  void step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-            RowArray& dw) const override;
+  void step(const PulseGroup& g, Index n, RowArray& dw) const override;
   void fabricate_law(DeviceState& s, Rng& fab) const override;
 
  private:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "hw_models/devices/piecewise_step.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace xb::hw {
@@ -15,32 +16,27 @@ void PiecewiseStepParams::validate(const Scope& s) const {
   }
 }
 
-RowArray piecewise_factor(const std::vector<double>& nodes, const RowArray& w, const RowArray& lo,
-                          const RowArray& hi) {
+Scalar piecewise_factor(const std::vector<Scalar>& nodes, Scalar w, Scalar lo, Scalar hi) {
   const Index m = Index(nodes.size());
-  if (m == 1) return RowArray::Constant(w.size(), Scalar(nodes[0]));
-  const RowArray t =
-      ((w - lo) / (hi - lo).max(1e-12f)).max(0.0f).min(1.0f) * Scalar(m - 1);
-  const RowArray k = t.floor().min(Scalar(m - 2));
-  // Gathers of the node values at k and k + 1 (plain indexing; the law stays array code).
-  const RowArray v0 = k.unaryExpr([&](Scalar kk) { return Scalar(nodes[std::size_t(kk)]); });
-  const RowArray v1 = k.unaryExpr([&](Scalar kk) { return Scalar(nodes[std::size_t(kk) + 1]); });
-  return v0 + (t - k) * (v1 - v0);
+  if (m == 1) return nodes[0];
+  const Scalar t = std::clamp((w - lo) / std::max(hi - lo, Scalar(1e-12)), Scalar(0), Scalar(1)) *
+                   Scalar(m - 1);
+  const Index k = std::min(Index(t), m - 2);  // t >= 0: truncation is floor
+  return nodes[std::size_t(k)] + (t - Scalar(k)) * (nodes[std::size_t(k) + 1] - nodes[std::size_t(k)]);
 }
 
-void PiecewiseStepDevice::step(const DeviceState& s, Index r, const RowArray& w,
-                               const RowArray& sgn, RowArray& dw) const {
-  const RowArray lo = s.w_min.row(r), hi = s.w_max.row(r);
-  const RowArray up = s.dw_up.row(r) * piecewise_factor(pp_.piecewise_up, w, lo, hi);
-  const RowArray down = -s.dw_down.row(r) * piecewise_factor(pp_.piecewise_down, w, lo, hi);
-  dw = (sgn > 0).select(up, down);
+void PiecewiseStepDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
+  // A table lookup per device (a gather): a plain loop, no temporaries.
+  const std::vector<Scalar>& nodes = g.up ? up_ : down_;
+  const Scalar sign = g.up ? Scalar(1) : Scalar(-1);
+  for (Index q = 0; q < n; ++q)
+    dw(q) = sign * g.dw(q) * piecewise_factor(nodes, g.w(q), g.lo(q), g.hi(q));
 }
 
 double PiecewiseStepDevice::granularity() const {
-  const RowArray zero = RowArray::Zero(1), lo = RowArray::Constant(1, Scalar(p_.w_min)),
-                 hi = RowArray::Constant(1, Scalar(p_.w_max));
-  const double fu = piecewise_factor(pp_.piecewise_up, zero, lo, hi)(0);
-  const double fd = piecewise_factor(pp_.piecewise_down, zero, lo, hi)(0);
+  const Scalar lo = Scalar(p_.w_min), hi = Scalar(p_.w_max);
+  const double fu = piecewise_factor(up_, 0.0f, lo, hi);
+  const double fd = piecewise_factor(down_, 0.0f, lo, hi);
   const double g = 0.5 * p_.dw_min * ((1 + p_.up_down) * fu + (1 - p_.up_down) * fd);
   return g > 0 ? g : p_.dw_min;
 }

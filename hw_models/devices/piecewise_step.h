@@ -31,19 +31,22 @@ struct PiecewiseStepParams {
 
 class PiecewiseStepDevice : public PulsedDevice {
  public:
-  explicit PiecewiseStepDevice(const PiecewiseStepParams& p) : PulsedDevice(p.pulsed), pp_(p) {}
+  explicit PiecewiseStepDevice(const PiecewiseStepParams& p)
+      : PulsedDevice(p.pulsed),
+        pp_(p),
+        up_(p.piecewise_up.begin(), p.piecewise_up.end()),
+        down_(p.piecewise_down.begin(), p.piecewise_down.end()) {}
   double granularity() const override;
 
  protected:
-  void step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-            RowArray& dw) const override;
+  void step(const PulseGroup& g, Index n, RowArray& dw) const override;
 
  private:
   PiecewiseStepParams pp_;
+  std::vector<Scalar> up_, down_;  // the node lists in the device's precision
 };
 
-// f(w) of a node list over [lo, hi], element-wise.
-RowArray piecewise_factor(const std::vector<double>& nodes, const RowArray& w, const RowArray& lo,
-                          const RowArray& hi);
+// f(w) of a node list over [lo, hi]: linear interpolation between equally spaced nodes.
+Scalar piecewise_factor(const std::vector<Scalar>& nodes, Scalar w, Scalar lo, Scalar hi);
 
 }  // namespace xb::hw

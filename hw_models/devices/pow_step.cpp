@@ -24,14 +24,13 @@ void PowStepDevice::fabricate_law(DeviceState& s, Rng& fab) const {
   s.extra.push_back((s.w_max - s.w_min).max(1e-12f).inverse());
 }
 
-void PowStepDevice::step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-                         RowArray& dw) const {
-  const RowArray inv = s.extra[2].row(r);
-  const RowArray om_up = ((s.w_max.row(r) - w) * inv).max(0.0f);
-  const RowArray om_down = ((w - s.w_min.row(r)) * inv).max(0.0f);
-  const RowArray up = s.dw_up.row(r) * om_up.pow(s.extra[0].row(r));
-  const RowArray down = -s.dw_down.row(r) * om_down.pow(s.extra[1].row(r));
-  dw = (sgn > 0).select(up, down);
+void PowStepDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
+  const auto w = g.w.head(n);
+  const auto inv = g.extra[2].head(n);
+  if (g.up)
+    dw.head(n) = g.dw.head(n) * ((g.hi.head(n) - w) * inv).max(0.0f).pow(g.extra[0].head(n));
+  else
+    dw.head(n) = -g.dw.head(n) * ((w - g.lo.head(n)) * inv).max(0.0f).pow(g.extra[1].head(n));
 }
 
 double PowStepDevice::granularity() const {

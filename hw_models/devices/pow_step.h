@@ -34,8 +34,7 @@ class PowStepDevice : public PulsedDevice {
   double granularity() const override;
 
  protected:
-  void step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-            RowArray& dw) const override;
+  void step(const PulseGroup& g, Index n, RowArray& dw) const override;
   void fabricate_law(DeviceState& s, Rng& fab) const override;
 
  private:

@@ -11,8 +11,6 @@
 namespace xb::hw {
 
 namespace {
-using IntRow = Eigen::Array<int32_t, 1, Eigen::Dynamic>;
-
 // Lévy-inequality margin of the summed-pulse fast path, in standard deviations (see
 // pulses_summed): 6σ leaves a probability below 4·Φ̄(6) ≈ 4e-9 per device and update.
 constexpr Scalar kFastPathSigmas = 6.0f;
@@ -126,35 +124,123 @@ void PulsedDevice::draw_c2c(Rng& rng, Scalar* out, Index n) const {
   }
 }
 
-void PulsedDevice::c2c_amplitude(const DeviceState&, Index, const RowArray&, const RowArray& dw,
+void PulsedDevice::c2c_amplitude(const PulseGroup&, Index n, const RowArray& dw,
                                  RowArray& amp) const {
   // Multiplicative: Δ·(1 + σξ) = Δ + (σΔ)·ξ. Additive: Δ + σ·dw_min·ξ.
   if (p_.mult_noise)
-    amp = Scalar(p_.dw_min_std) * dw;
+    amp.head(n) = Scalar(p_.dw_min_std) * dw.head(n);
   else
-    amp.setConstant(dw.size(), Scalar(p_.dw_min_std * p_.dw_min));
+    amp.head(n).setConstant(Scalar(p_.dw_min_std * p_.dw_min));
 }
 
-void PulsedDevice::pulses_sequential(DeviceState& s, const Eigen::Ref<const PulseArray>& n,
-                                     Rng& rng, Index r) const {
-  const Index cols = s.cols();
-  const IntRow an = n.row(r).abs();
-  const int kmax = an.maxCoeff();
-  const RowArray sgn = (n.row(r) > 0).select(RowArray::Ones(cols), RowArray::Constant(cols, -1));
-  const RowArray lo = s.w_min.row(r), hi = s.w_max.row(r);
-  RowArray w = s.w.row(r);
-  RowArray dw(cols), amp(cols), xi(cols);
-  const bool noisy = p_.dw_min_std > 0;
-  for (int k = 0; k < kmax; ++k) {
-    step(s, r, w, sgn, dw);
-    if (noisy) {
-      c2c_amplitude(s, r, w, dw, amp);
-      draw_c2c(rng, xi.data(), cols);
-      dw += amp * xi;
+namespace {
+
+// Per-thread scratch of the pulse engine, grown on demand and never shrunk: no allocation on
+// the hot path once warmed up (resizing an Eigen array to another size would reallocate).
+struct EngineScratch {
+  std::vector<int32_t> order, start, hist;
+  std::vector<int32_t> active, slow;
+  std::vector<Scalar> xi;
+  PulseGroup group;
+  RowArray dw, amp;
+
+  void reserve(Index cols, std::size_t n_extra) {
+    if (dw.size() < cols) {
+      for (RowArray* a : {&group.w, &group.dw, &group.lo, &group.hi, &dw, &amp}) a->resize(cols);
+      for (RowArray& e : group.extra) e.resize(cols);
+      order.resize(std::size_t(cols));
+      active.resize(std::size_t(cols));
+      slow.resize(std::size_t(cols));
     }
-    w = (an > k).select((w + dw).max(lo).min(hi), w);
+    while (group.extra.size() < n_extra) group.extra.emplace_back(dw.size());
   }
-  s.w.row(r) = w;
+};
+
+EngineScratch& scratch() {
+  thread_local EngineScratch sc;
+  return sc;
+}
+
+}  // namespace
+
+// The exact per-pulse semantics on the m devices cols[0..m) of row r: every pulse steps by the
+// law at the device's current weight, adds its own c2c noise and is clipped to the bounds.
+// Work is proportional to the pulses that happen. Order of the noise draws (so that a scalar
+// reference can reproduce them, tests/hw_models/devices/pulse_engine_test.cpp): all draws
+// of the row in one block from `rng`, used by the up group first, then the down group; within
+// a group pulse by pulse (k = 0, 1, ...), and within a pulse over the devices still pulsing in
+// order of decreasing count, ties by increasing column.
+void PulsedDevice::pulses_exact(DeviceState& s, const int32_t* nrow, const int32_t* cols, Index m,
+                                Rng& rng, Index r) const {
+  EngineScratch& sc = scratch();  // reserved by apply_pulses
+  // Counting sort by (direction, count descending, column ascending); hist[c] counts up
+  // devices with count c, hist[kmax + 1 + c] down devices.
+  int kmax = 0;
+  int64_t total = 0;
+  for (Index k = 0; k < m; ++k) {
+    const int32_t c = std::abs(nrow[cols[k]]);
+    kmax = std::max(kmax, c);
+    total += c;
+  }
+  const std::size_t width = std::size_t(kmax) + 1;
+  sc.hist.assign(2 * width, 0);
+  for (Index k = 0; k < m; ++k) {
+    const int32_t c = nrow[cols[k]];
+    ++sc.hist[(c > 0 ? 0 : width) + std::size_t(std::abs(c))];
+  }
+  sc.start.assign(2 * width, 0);
+  int32_t pos = 0;
+  Index n_up = 0;
+  for (int dir = 0; dir < 2; ++dir) {
+    for (int c = kmax; c >= 1; --c) {
+      sc.start[dir * width + std::size_t(c)] = pos;
+      pos += sc.hist[dir * width + std::size_t(c)];
+    }
+    if (dir == 0) n_up = pos;
+  }
+  for (Index k = 0; k < m; ++k) {
+    const int32_t c = nrow[cols[k]];
+    sc.order[std::size_t(sc.start[(c > 0 ? 0 : width) + std::size_t(std::abs(c))]++)] = cols[k];
+  }
+
+  const bool noisy = p_.dw_min_std > 0;
+  if (noisy) {
+    if (sc.xi.size() < std::size_t(total)) sc.xi.resize(std::size_t(total));
+    draw_c2c(rng, sc.xi.data(), Index(total));
+  }
+  Index used = 0;
+  PulseGroup& g = sc.group;
+  for (int dir = 0; dir < 2; ++dir) {
+    const Index first = dir == 0 ? 0 : n_up, size = dir == 0 ? n_up : m - n_up;
+    if (size == 0) continue;
+    g.up = dir == 0;
+    const int32_t* ord = &sc.order[std::size_t(first)];
+    const Array& step_size = g.up ? s.dw_up : s.dw_down;
+    for (Index q = 0; q < size; ++q) {
+      const Index j = ord[q];
+      g.w(q) = s.w(r, j);
+      g.dw(q) = step_size(r, j);
+      g.lo(q) = s.w_min(r, j);
+      g.hi(q) = s.w_max(r, j);
+      for (std::size_t e = 0; e < s.extra.size(); ++e) g.extra[e](q) = s.extra[e](r, j);
+    }
+    const int32_t* hist = &sc.hist[dir * width];
+    Index active = size;
+    for (int k = 0; active > 0; ++k) {
+      step(g, active, sc.dw);
+      if (noisy) {
+        c2c_amplitude(g, active, sc.dw, sc.amp);
+        sc.dw.head(active) +=
+            sc.amp.head(active) *
+            Eigen::Map<const RowArray>(sc.xi.data() + used, active);
+        used += active;
+      }
+      g.w.head(active) =
+          (g.w.head(active) + sc.dw.head(active)).max(g.lo.head(active)).min(g.hi.head(active));
+      active -= hist[k + 1];  // the devices with exactly k + 1 pulses are done
+    }
+    for (Index q = 0; q < size; ++q) s.w(r, ord[q]) = g.w(q);
+  }
 }
 
 // Fast path of a constant-step law with Gaussian c2c noise. The n same-direction pulses of
@@ -165,36 +251,17 @@ void PulsedDevice::pulses_sequential(DeviceState& s, const Eigen::Ref<const Puls
 // symmetric noise martingale M_k Lévy's inequality gives P(max_k |M_k| ≥ z·a·sqrt(n)) ≤
 // 4·Φ̄(z). So for devices whose whole band [w + min(0, nΔ) − z·a√n, w + max(0, nΔ) + z·a√n]
 // (z = 6) lies inside the bounds the summed draw is exact up to an event of probability
-// < 4e-9; the final value is still clipped. The remaining devices take the sequential
-// loop, device by device, on the same row stream.
-bool PulsedDevice::pulses_summed(DeviceState& s, const Eigen::Ref<const PulseArray>& n, Rng& rng,
-                                 Index r) const {
-  // Stochastic-pulse updates are sparse at small learning rates (most devices get no
-  // coincidence), so this works on the list of pulsed devices only: cost ∝ pulsed devices, one
-  // Gaussian each, drawn in column order from the row's stream (so the numbers a device gets
-  // depend only on (event, row) and the row's counts, never on threads or blocks). Devices
-  // with no pulse draw nothing. Scratch is per thread: no allocation once warmed up.
-  const Index cols = s.cols();
-  const int32_t* nrow = n.data() + r * n.outerStride();
-  thread_local std::vector<int32_t> active;
-  thread_local std::vector<Scalar> xi;
-  if (active.size() < size_t(cols)) {
-    active.resize(size_t(cols));
-    xi.resize(size_t(cols));
-  }
-  // Branch-free compaction: the index is always written, the length grows only if pulsed.
-  Index m = 0;
-  int32_t* act = active.data();
-  for (Index j = 0; j < cols; ++j) {
-    act[m] = int32_t(j);
-    m += nrow[j] != 0;
-  }
-  if (m == 0) return true;
+// < 4e-9; the final value is still clipped. The remaining devices take the exact per-pulse
+// engine, after the summed draws, on the same row stream.
+void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int32_t* act,
+                                 Index m, Rng& rng, Index r) const {
+  EngineScratch& sc = scratch();
+  if (sc.xi.size() < std::size_t(m)) sc.xi.resize(std::size_t(m));
   const Scalar sigma = Scalar(p_.dw_min_std);
   if (sigma > 0)
-    xb::fill_normal_fast(rng, xi.data(), m);  // one fill call, in column order
+    xb::fill_normal_fast(rng, sc.xi.data(), m);  // one draw per pulsed device, column order
   else
-    std::fill(xi.begin(), xi.begin() + m, 0.0f);
+    std::fill(sc.xi.begin(), sc.xi.begin() + m, 0.0f);
 
   Scalar* w = &s.w(r, 0);
   const Scalar* lo = &s.w_min(r, 0);
@@ -203,8 +270,8 @@ bool PulsedDevice::pulses_summed(DeviceState& s, const Eigen::Ref<const PulseArr
   const Scalar* down = &s.dw_down(r, 0);
   const Scalar add_amp = sigma * Scalar(p_.dw_min);
   const bool mult = p_.mult_noise;
-  thread_local std::vector<Index> slow;  // positions in `active` of devices near a bound
-  slow.clear();
+  int32_t* slow = sc.slow.data();  // columns of the devices near a bound
+  Index n_slow = 0;
   for (Index k = 0; k < m; ++k) {
     const Index j = act[k];
     const int32_t c = nrow[j];
@@ -215,43 +282,36 @@ bool PulsedDevice::pulses_summed(DeviceState& s, const Eigen::Ref<const PulseArr
     const Scalar band = kFastPathSigmas * spread;
     const Scalar wj = w[j];
     if (wj + std::min(mean, 0.0f) - band >= lo[j] && wj + std::max(mean, 0.0f) + band <= hi[j])
-      w[j] = std::min(std::max(wj + mean + spread * xi[size_t(k)], lo[j]), hi[j]);
+      w[j] = std::min(std::max(wj + mean + spread * sc.xi[std::size_t(k)], lo[j]), hi[j]);
     else
-      slow.push_back(k);
+      slow[n_slow++] = int32_t(j);
   }
-
-  // Devices near a bound: pulse by pulse, with their own draws from the same row stream.
-  if (!slow.empty()) {
-    int kmax = 0;
-    for (Index k : slow) kmax = std::max(kmax, std::abs(nrow[act[k]]));
-    std::vector<Scalar> buf(slow.size());
-    for (int p = 0; p < kmax; ++p) {
-      if (sigma > 0) xb::fill_normal_fast(rng, buf.data(), Index(buf.size()));
-      for (std::size_t q = 0; q < slow.size(); ++q) {
-        const Index j = act[slow[q]];
-        if (std::abs(nrow[j]) <= p) continue;
-        const Scalar step = nrow[j] > 0 ? up[j] : -down[j];
-        const Scalar amp = p_.mult_noise ? sigma * step : add_amp;
-        w[j] = std::min(std::max(w[j] + step + (sigma > 0 ? amp * buf[q] : 0.0f), lo[j]), hi[j]);
-      }
-    }
-  }
-  return true;
+  if (n_slow > 0) pulses_exact(s, nrow, slow, n_slow, rng, r);
 }
 
 void PulsedDevice::apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArray>& n,
                                 const Rng& cycle, uint64_t event, Index row0, Index row1) const {
-  const bool fast = constant_law() && p_.c2c_noise == "gaussian";
+  const bool summed = constant_law() && p_.c2c_noise == "gaussian";
   const Index cols = s.cols();
+  EngineScratch& sc = scratch();
+  sc.reserve(cols, s.extra.size());
   RowArray xi;
   for (Index r = row0; r < row1; ++r) {
-    Rng rng = cycle.at(event, uint32_t(r));
-    if (fast && p_.write_noise_std <= 0) {
-      pulses_summed(s, n, rng, r);  // skips an all-zero row by itself, in its one pass
-      continue;
+    // Updates are sparse at small learning rates: work on the list of pulsed devices only.
+    // Branch-free compaction: the index is always written, the length grows only if pulsed.
+    const int32_t* nrow = n.data() + r * n.outerStride();
+    int32_t* act = sc.active.data();
+    Index m = 0;
+    for (Index j = 0; j < cols; ++j) {
+      act[m] = int32_t(j);
+      m += nrow[j] != 0;
     }
-    if ((n.row(r) == 0).all()) continue;
-    if (!(fast && pulses_summed(s, n, rng, r))) pulses_sequential(s, n, rng, r);
+    if (m == 0) continue;
+    Rng rng = cycle.at(event, uint32_t(r));
+    if (summed)
+      pulses_summed(s, nrow, act, m, rng, r);
+    else
+      pulses_exact(s, nrow, act, m, rng, r);
     if (p_.write_noise_std > 0) {
       xi.resize(cols);
       // Write noise (aihwkit write_noise_std): the apparent weight of each written device is

@@ -116,7 +116,20 @@ struct PulsedParams {
   void validate(const Scope& s) const;
 };
 
-// A pulsed device: the base implements fabrication, the sequential pulse loop, write noise,
+// The devices of one row that receive pulses in one direction, with their per-device
+// constants gathered into contiguous arrays and ordered by pulse count (largest first, then by
+// column), so that the devices still pulsing at pulse k are the prefix [0, active(k)). Step
+// laws read their constants from here, never from the whole row: the per-pulse work is then
+// proportional to the pulses that happen, not to columns × the row's largest count.
+struct PulseGroup {
+  bool up = true;
+  RowArray w;                   // current weights
+  RowArray dw;                  // dw_up (up) or dw_down (down) of each device, > 0
+  RowArray lo, hi;              // the device's bounds b_min, b_max
+  std::vector<RowArray> extra;  // the law's own constants (DeviceState::extra), gathered
+};
+
+// A pulsed device: the base implements fabrication, the pulse engine, write noise,
 // decay/diffusion, reset and the read path; a model supplies its step law.
 class PulsedDevice : public DeviceModel {
  public:
@@ -138,15 +151,14 @@ class PulsedDevice : public DeviceModel {
   const PulsedParams& pulsed_params() const { return p_; }
 
  protected:
-  // The step law: the signed mean step `dw` of one pulse for each device of row r, at the
-  // current weights `w`, in direction sgn (+1 up, −1 down). Whole-row array code.
-  virtual void step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-                    RowArray& dw) const = 0;
+  // The step law: into dw[0, n) the signed mean step of one pulse (> 0 up, < 0 down) of the
+  // first n devices of g, at their current weights g.w. Whole-array code on head(n).
+  virtual void step(const PulseGroup& g, Index n, RowArray& dw) const = 0;
   // Model-specific device-to-device draws (after the common ones), into s.extra etc.
   virtual void fabricate_law(DeviceState& /*s*/, Rng& /*fab*/) const {}
-  // Amplitude a of the c2c noise term a·ξ for the steps `dw` at weights `w` (see top).
-  virtual void c2c_amplitude(const DeviceState& s, Index r, const RowArray& w,
-                             const RowArray& dw, RowArray& amp) const;
+  // Amplitude a[0, n) of the c2c noise term a·ξ for the steps dw[0, n) (see top).
+  virtual void c2c_amplitude(const PulseGroup& g, Index n, const RowArray& dw,
+                             RowArray& amp) const;
   // True when the law is a constant step (f ≡ 1): enables the summed-pulse fast path.
   virtual bool constant_law() const { return false; }
 
@@ -156,9 +168,12 @@ class PulsedDevice : public DeviceModel {
   PulsedParams p_;
 
  private:
-  void pulses_sequential(DeviceState& s, const Eigen::Ref<const PulseArray>& n, Rng& rng,
-                         Index r) const;
-  bool pulses_summed(DeviceState& s, const Eigen::Ref<const PulseArray>& n, Rng& rng,
+  // Pulse by pulse, on the devices of row r listed in `cols` (their counts n(r, j) ≠ 0), with
+  // noise from `rng`; see the definition for the order of the draws.
+  void pulses_exact(DeviceState& s, const int32_t* nrow, const int32_t* cols, Index m, Rng& rng,
+                    Index r) const;
+  // Constant-step laws with Gaussian noise: one summed draw per device away from the bounds.
+  void pulses_summed(DeviceState& s, const int32_t* nrow, const int32_t* cols, Index m, Rng& rng,
                      Index r) const;
 };
 

@@ -15,11 +15,12 @@ void SoftBoundsDevice::fabricate_law(DeviceState& s, Rng&) const {
   s.extra.push_back(s.w_min.min(-1e-12f).inverse());
 }
 
-void SoftBoundsDevice::step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-                            RowArray& dw) const {
-  const RowArray up = s.dw_up.row(r) * (1.0f - w * s.extra[0].row(r)).max(0.0f);
-  const RowArray down = -s.dw_down.row(r) * (1.0f - w * s.extra[1].row(r)).max(0.0f);
-  dw = (sgn > 0).select(up, down);
+void SoftBoundsDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
+  const auto w = g.w.head(n);
+  if (g.up)
+    dw.head(n) = g.dw.head(n) * (1.0f - w * g.extra[0].head(n)).max(0.0f);
+  else
+    dw.head(n) = -g.dw.head(n) * (1.0f - w * g.extra[1].head(n)).max(0.0f);
 }
 
 void register_device_soft_bounds(DeviceRegistry& r) {

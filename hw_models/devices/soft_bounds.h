@@ -24,8 +24,7 @@ class SoftBoundsDevice : public PulsedDevice {
   explicit SoftBoundsDevice(const PulsedParams& p) : PulsedDevice(p) {}
 
  protected:
-  void step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-            RowArray& dw) const override;
+  void step(const PulseGroup& g, Index n, RowArray& dw) const override;
   void fabricate_law(DeviceState& s, Rng& fab) const override;
 };
 

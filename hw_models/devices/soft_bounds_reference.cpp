@@ -37,11 +37,12 @@ void SoftBoundsReferenceDevice::fabricate_law(DeviceState& s, Rng& fab) const {
   }
 }
 
-void SoftBoundsReferenceDevice::step(const DeviceState& s, Index r, const RowArray& w,
-                                     const RowArray& sgn, RowArray& dw) const {
-  const RowArray up = (s.dw_up.row(r) - s.extra[0].row(r) * w).max(0.0f);
-  const RowArray down = -(s.dw_down.row(r) + s.extra[1].row(r) * w).max(0.0f);
-  dw = (sgn > 0).select(up, down);
+void SoftBoundsReferenceDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
+  const auto w = g.w.head(n);
+  if (g.up)
+    dw.head(n) = (g.dw.head(n) - g.extra[0].head(n) * w).max(0.0f);
+  else
+    dw.head(n) = -(g.dw.head(n) + g.extra[1].head(n) * w).max(0.0f);
 }
 
 void register_device_soft_bounds_reference(DeviceRegistry& r) {

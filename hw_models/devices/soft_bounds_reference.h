@@ -41,8 +41,7 @@ class SoftBoundsReferenceDevice : public PulsedDevice {
       : PulsedDevice(p.pulsed), rp_(p) {}
 
  protected:
-  void step(const DeviceState& s, Index r, const RowArray& w, const RowArray& sgn,
-            RowArray& dw) const override;
+  void step(const PulseGroup& g, Index n, RowArray& dw) const override;
   void fabricate_law(DeviceState& s, Rng& fab) const override;
 
  private:

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "hw_models/core/fast_normal.h"
+#include "hw_models/core/parallel.h"
 
 namespace xb::hw {
 
@@ -82,15 +83,20 @@ void Periphery::output_noise(const BatchMatrix& xq, BatchMatrix& y, const Rng& n
                              uint64_t event, const std::vector<uint32_t>& lanes) const {
   if (p_.is_perfect || (p_.out_noise <= 0 && p_.w_noise <= 0)) return;
   const Index n_out = y.rows();
-  std::vector<Scalar> xi(static_cast<size_t>(n_out));
-  for (Index b = 0; b < xq.cols(); ++b) {
-    const double xn = p_.w_noise > 0 ? double(xq.col(b).norm()) : 0.0;
-    const Scalar sd =
-        Scalar(std::sqrt(p_.out_noise * p_.out_noise + p_.w_noise * p_.w_noise * xn * xn));
-    Rng r = noise.at(event, lanes[size_t(b)]);
-    fill_normal_fast(r, xi.data(), n_out);
-    y.col(b).array() += sd * Eigen::Map<const Vector>(xi.data(), n_out).array();
-  }
+  // Each sample draws from its own lane, so the samples can be split over the threads without
+  // changing a number.
+  parallel_rows(xq.cols(), [&](Index b0, Index b1) {
+    thread_local std::vector<Scalar> xi;
+    if (xi.size() < std::size_t(n_out)) xi.resize(std::size_t(n_out));
+    for (Index b = b0; b < b1; ++b) {
+      const double xn = p_.w_noise > 0 ? double(xq.col(b).norm()) : 0.0;
+      const Scalar sd =
+          Scalar(std::sqrt(p_.out_noise * p_.out_noise + p_.w_noise * p_.w_noise * xn * xn));
+      Rng r = noise.at(event, lanes[std::size_t(b)]);
+      fill_normal_fast(r, xi.data(), n_out);
+      y.col(b).array() += sd * Eigen::Map<const Vector>(xi.data(), n_out).array();
+    }
+  }, std::max<Index>(1, 16384 / std::max<Index>(1, n_out)));
 }
 
 std::vector<uint32_t> Periphery::adc(BatchMatrix& y) const {

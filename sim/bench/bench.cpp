@@ -4,103 +4,81 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
-#include <tuple>
 
 #include "hw_models/core/config.h"
+#include "hw_models/core/errors.h"
 #include "hw_models/core/fast_normal.h"
 #include "hw_models/core/parallel.h"
 #include "hw_models/crossbar/tile.h"
 #include "hw_models/devices/device_model.h"
 #include "hw_models/update/update_scheme.h"
-#include "sim/run_folder.h"
 #include "sim/bench/timed_bench.h"
+#include "sim/run_folder.h"
+#include "sim/version.h"
 
 namespace xb::sim {
 
 namespace {
 
-// Seconds on the clock used for timing: with one thread the CPU time of the calling thread
-// (all the work runs there, and other processes on a shared machine do not inflate it); with
-// more threads wall time (CPU time would add the threads up).
 double now_s() {
-  timespec ts;
-  clock_gettime(threads() == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
-// Mean seconds per call of f: calls repeat until `window` seconds have passed (at least 2);
-// the best of `repeats` windows is kept, which filters out other processes' interference.
-double seconds_per_call(const std::function<void()>& f, double window, int repeats = 3) {
+// Median wall-clock seconds per call of f. The clock is read only around a window of many
+// calls (a per-call clock read costs more than a small read does): the number of calls per
+// window is calibrated first, by doubling, to fill `window` seconds; three windows are timed
+// and the median kept.
+double seconds_per_call(const std::function<void()>& f, double window) {
   f();  // warm-up: allocations, caches
-  double best = 1e300;
-  for (int r = 0; r < repeats; ++r) {
+  long calls = 1;
+  for (;;) {
     const double t0 = now_s();
-    int calls = 0;
-    double el = 0;
-    do {
-      f();
-      ++calls;
-      el = now_s() - t0;
-    } while (el < window || calls < 2);
-    best = std::min(best, el / calls);
+    for (long k = 0; k < calls; ++k) f();
+    const double el = now_s() - t0;
+    if (el >= 0.25 * window || calls >= (1L << 30)) {
+      calls = std::max(1L, long(std::ceil(double(calls) * window / std::max(el, 1e-9))));
+      break;
+    }
+    calls *= 2;
   }
-  return best;
+  double t[3];
+  for (double& v : t) {
+    const double t0 = now_s();
+    for (long k = 0; k < calls; ++k) f();
+    v = (now_s() - t0) / double(calls);
+  }
+  std::sort(t, t + 3);
+  return t[1];
 }
 
-std::shared_ptr<const hw::DeviceModel> bench_device(std::string& name) {
-  // constant_step with its default noise (d2d and c2c), the peers' reference case; ideal when the
-  // device library has no constant_step.
-  name = hw::device_registry().find("constant_step") ? "constant_step" : "ideal";
-  Config cfg = Config::from_string("device: {type: " + name + "}", "bench");
+std::shared_ptr<const hw::DeviceModel> make_device(const std::string& law) {
+  Config cfg = Config::from_string("device: {type: " + law + "}", "bench");
   return std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
 }
 
-struct Row {
-  int n = 0, threads = 0;
-  double gemv_us = 0, forward_us = 0, gemm_us = 0, forward_batch_us = 0;
-  double update_us = 0, coincidences = 0, rng_floor_us = 0;
-  double scheme_us = 0, scheme_coincidences = 0;
-  double bm_rereads_per_read = 0;  // bound-management re-reads per sample of the timed reads
-  double scalar_floor_us = 0;  // the floor with Rng::fill_normal (scalar libm Box–Muller)
-  nlohmann::json json() const {
-    return {{"size", n},
-            {"threads", threads},
-            {"gemv_us", gemv_us},
-            {"forward_us", forward_us},
-            {"forward_ratio_vs_gemv", forward_us / gemv_us},
-            {"gemm_b100_us", gemm_us},
-            {"forward_b100_us", forward_batch_us},
-            {"forward_batch_ratio_vs_gemm", forward_batch_us / gemm_us},
-            {"update_us", update_us},
-            {"coincidences_per_update", coincidences},
-            {"update_ns_per_coincidence", 1e3 * update_us / coincidences},
-            {"rng_floor_us", rng_floor_us},
-            {"rng_floor_scalar_normal_us", scalar_floor_us},
-            {"forward_bm_rereads_per_read", bm_rereads_per_read},
-            {"scheme_only_ns_per_coincidence", 1e3 * scheme_us / scheme_coincidences},
-            {"update_ratio_vs_rng_floor", update_us / rng_floor_us}};
-  }
-};
-
-// Pulse density of the peer figure (aihwkit CPU, ~20 ns per coincidence, 41.7 ms per 512²
-// update, i.e. ~2.08 M coincidences ≈ 7.9 per device): probabilities A|x| with A ≈ 1, which
-// is lr = dw_min·BL (0.001·31 = 0.031). With x, d uniform in [-1, 1] a device then gets
-// BL·E|x|·E|d| = 31/4 ≈ 7.75 coincidences per update (measured ~7.8), so ns per coincidence
-// compares like with like. (The earlier lr 0.01 gave ~2.5 per device, which inflates the
-// per-coincidence figure of any per-device cost.)
+// Pulse density of the peer comparison (aihwkit CPU, 512², BL 31): probabilities A|x| with
+// A ≈ 1, i.e. lr = dw_min·BL (0.001·31). With x, d uniform in [-1, 1] a device then gets
+// BL·E|x|·E|d| = 31/4 ≈ 7.75 coincidences per update (measured ~7.8).
 constexpr double kLr = 0.001 * 31;
 
-// Mean microseconds of one stochastic_pulse update of an n x n tile on `dev`, and the mean
-// number of coincidences per update.
-std::pair<double, double> time_update(int n, const std::shared_ptr<const hw::DeviceModel>& dev,
-                                      const hw::UpdateScheme& scheme, double window) {
+struct UpdateTime {
+  double us = 0, coincidences = 0;
+  double ns_per_coincidence() const { return 1e3 * us / coincidences; }
+};
+
+// One stochastic_pulse update of an n × n tile on `dev`, x and d uniform in [-1, 1].
+UpdateTime time_update(int n, const std::shared_ptr<const hw::DeviceModel>& dev,
+                       const hw::UpdateScheme& scheme, double window) {
   Rng data(2, Stream::data, uint32_t(n));
   const int pairs = 16;
   BatchMatrix xs(n, pairs), ds(n, pairs);
@@ -111,43 +89,43 @@ std::pair<double, double> time_update(int n, const std::shared_ptr<const hw::Dev
     }
   hw::Tile tile(hw::TileParams{}, hw::PeripheryParams{}, dev, n, n, 1, 0, scheme.clone());
   const Matrix zero = Matrix::Zero(n, n);
-  int k = 0;
+  long k = 0;
   uint64_t total = 0, updates = 0;
   BatchMatrix x(n, 1), d(n, 1);
-  const double us = 1e6 * seconds_per_call(
-                              [&] {
-                                // Keep the devices inside their bounds, where training keeps
-                                // them: d alternates sign (pair k/2 with +d, then −d), so the
-                                // mean drift cancels, and every 64 updates the weights are
-                                // reprogrammed to 0 (timed too: one pass over W per 64
-                                // updates). Without this the repeated pairs drive the weights
-                                // to the bounds, where the device falls back to pulse-by-pulse
-                                // stepping, which is not what the figure is about.
-                                if (k % 64 == 0) tile.set_weights(zero);
-                                x = xs.col((k / 2) % pairs);
-                                d = ds.col((k / 2) % pairs);
-                                if (k % 2) d = -d;
-                                ++k;
-                                hw::UpdateRequest req;
-                                req.x = &x;
-                                req.d = &d;
-                                req.lr = kLr;
-                                req.report_dw = false;
-                                const hw::UpdateReport rep = tile.update(req);
-                                total += rep.pulses_up + rep.pulses_down;
-                                ++updates;
-                              },
-                              window);
-  return {us, double(total) / double(updates)};
+  UpdateTime t;
+  t.us = 1e6 * seconds_per_call(
+                   [&] {
+                     // Keep the devices inside their bounds, where training keeps them: d
+                     // alternates sign (pair k/2 with +d, then −d), so the mean drift cancels,
+                     // and every 64 updates the weights are reprogrammed to 0 (timed too: one
+                     // pass over W per 64 updates). Without this the repeated pairs would drive
+                     // the weights to the bounds, which is not what the figure is about.
+                     if (k % 64 == 0) tile.set_weights(zero);
+                     x = xs.col((k / 2) % pairs);
+                     d = ds.col((k / 2) % pairs);
+                     if (k % 2) d = -d;
+                     ++k;
+                     hw::UpdateRequest req;
+                     req.x = &x;
+                     req.d = &d;
+                     req.lr = kLr;
+                     req.report_dw = false;
+                     const hw::UpdateReport rep = tile.update(req);
+                     total += rep.pulses_up + rep.pulses_down;
+                     ++updates;
+                   },
+                   window);
+  t.coincidences = double(total) / double(updates);
+  return t;
 }
 
-Row measure(int n, int threads, const std::shared_ptr<const hw::DeviceModel>& dev,
-            const std::shared_ptr<const hw::DeviceModel>& ideal,
-            const hw::UpdateScheme& scheme, double window) {
-  set_threads(threads);
-  Row row;
-  row.n = n;
-  row.threads = threads;
+// Reads of an n × n tile with the default periphery, against plain Eigen on the same data.
+struct ReadTimes {
+  double gemv_us = 0, forward_us = 0, gemm_us = 0, forward_batch_us = 0;
+  double bm_rereads_per_read = 0;  // bound-management re-reads per sample
+};
+
+ReadTimes time_reads(int n, const std::shared_ptr<const hw::DeviceModel>& dev, double window) {
   const int batch = 100;
   Rng data(1, Stream::data, uint32_t(n));
   auto uniform = [&](Index r, Index c) {
@@ -158,138 +136,216 @@ Row measure(int n, int threads, const std::shared_ptr<const hw::DeviceModel>& de
   };
   const Matrix w = uniform(n, n) * Scalar(0.3);
   const BatchMatrix x1 = uniform(n, 1), xb = uniform(n, batch);
+  ReadTimes t;
+  // Plain Eigen, single-threaded: the limit the tile's reads are compared with.
+  const Vector xv = x1.col(0);
+  Vector yv(n);
+  t.gemv_us = 1e6 * seconds_per_call([&] { yv.noalias() = w * xv; }, window);
+  BatchMatrix yb(n, batch);
+  t.gemm_us = 1e6 * seconds_per_call([&] { yb.noalias() = w * xb; }, window);
+  hw::Tile tile(hw::TileParams{}, hw::PeripheryParams{}, dev, n, n, 1, 0);
+  tile.set_weights(w);
+  BatchMatrix y;
+  t.forward_us = 1e6 * seconds_per_call([&] { tile.forward(x1, y); }, window);
+  t.forward_batch_us = 1e6 * seconds_per_call([&] { tile.forward(xb, y); }, window);
+  // With 0.3·U(-1, 1) weights the output std grows as sqrt(in): at 2048 inputs most samples
+  // saturate the ADC (±out_bound) and iterative bound management reads them again with the
+  // input halved, i.e. the periphery itself doubles the work there (aihwkit semantics).
+  t.bm_rereads_per_read = double(tile.read_stats().bm_rereads) /
+                          double(std::max<uint64_t>(1, tile.read_stats().reads));
+  return t;
+}
 
-  // Plain Eigen on the same data (single-threaded, no periphery).
-  {
-    const Vector xv = x1.col(0);
-    Vector yv(n);
-    row.gemv_us = 1e6 * seconds_per_call([&] { yv.noalias() = w * xv; }, window);
-    BatchMatrix yb(n, batch);
-    row.gemm_us = 1e6 * seconds_per_call([&] { yb.noalias() = w * xb; }, window);
-  }
-  // Tile reads with the default periphery.
-  {
-    hw::Tile tile(hw::TileParams{}, hw::PeripheryParams{}, dev, n, n, 1, 0);
-    tile.set_weights(w);
-    BatchMatrix y;
-    row.forward_us = 1e6 * seconds_per_call([&] { tile.forward(x1, y); }, window);
-    row.forward_batch_us = 1e6 * seconds_per_call([&] { tile.forward(xb, y); }, window);
-    // With 0.3·U(-1, 1) weights the output std grows as sqrt(in): at 2048 inputs most samples
-    // saturate the ADC (±out_bound) and iterative bound management reads them again with the
-    // input halved, i.e. the periphery itself doubles the work there (aihwkit semantics).
-    row.bm_rereads_per_read =
-        double(tile.read_stats().bm_rereads) / double(std::max<uint64_t>(1, tile.read_stats().reads));
-  }
-  // stochastic_pulse update, x and d uniform in [-1, 1], a fresh pair each call.
-  std::tie(row.update_us, row.coincidences) = time_update(n, dev, scheme, window);
-  std::tie(row.scheme_us, row.scheme_coincidences) = time_update(n, ideal, scheme, window);
-  // RNG floor: one Gaussian per device, drawn row by row from per-row streams (what any
-  // per-device c2c noise costs at least), in parallel like the update, with the fastest
-  // generator we have (fill_normal_fast, the one the device uses); the scalar generator's
-  // floor is reported beside it.
-  {
-    Array g(n, n);
-    const Rng cycle(1, Stream::cycle, 0);
-    uint64_t event = 0;
-    row.scalar_floor_us = 1e6 * seconds_per_call(
-                                 [&] {
-                                   const uint64_t e = event++;
-                                   parallel_rows(n, [&](Index r0, Index r1) {
-                                     for (Index r = r0; r < r1; ++r) {
-                                       Rng rr = cycle.at(e, uint32_t(r));
-                                       rr.fill_normal(&g(r, 0), n);
-                                     }
-                                   }, 32);
-                                 },
-                                 window);
-    row.rng_floor_us = 1e6 * seconds_per_call(
-                                  [&] {
-                                    const uint64_t e = event++;
-                                    parallel_rows(n, [&](Index r0, Index r1) {
-                                      for (Index r = r0; r < r1; ++r) {
-                                        Rng rr = cycle.at(e, uint32_t(r));
-                                        fill_normal_fast(rr, &g(r, 0), n);
-                                      }
-                                    }, 32);
-                                  },
-                                  window);
-  }
-  set_threads(1);
-  return row;
+// Nanoseconds per standard normal drawn as the devices draw their c2c noise: fill_normal_fast
+// on per-row streams, one block per row, rows split over the threads like the update.
+double ns_per_normal(int n, double window) {
+  Array g(n, n);
+  const Rng cycle(1, Stream::cycle, 0);
+  uint64_t event = 0;
+  const double us = 1e6 * seconds_per_call(
+                              [&] {
+                                const uint64_t e = event++;
+                                parallel_rows(n, [&](Index r0, Index r1) {
+                                  for (Index r = r0; r < r1; ++r) {
+                                    Rng rr = cycle.at(e, uint32_t(r));
+                                    fill_normal_fast(rr, &g(r, 0), n);
+                                  }
+                                }, 16);
+                              },
+                              window);
+  return 1e3 * us / (double(n) * double(n));
+}
+
+struct Point {
+  int n = 0, threads = 0;
+  ReadTimes reads;
+  double normal_ns = 0;
+  std::map<std::string, UpdateTime> updates;  // law → time
+};
+
+std::vector<std::string> checked_laws(const std::vector<std::string>& asked) {
+  const std::vector<std::string> all = hw::device_registry().names();
+  if (asked.empty()) return all;
+  for (const std::string& l : asked)
+    if (std::find(all.begin(), all.end(), l) == all.end()) {
+      std::string names;
+      for (const auto& a : all) names += (names.empty() ? "" : ", ") + a;
+      throw ConfigError("bench --law " + l + ": no such device law; one of " + names);
+    }
+  return asked;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
 }
 
 }  // namespace
 
 int command_bench(const BenchArgs& args) {
-  // Refuse an unwritable --json before minutes of measuring, not after.
+  // Refuse bad filters and an unwritable --json before minutes of measuring, not after.
+  const std::vector<std::string> laws = checked_laws(args.laws);
   if (!args.json.empty()) {
     const std::string probe = args.json + ".probe";
     if (!std::ofstream(probe))
       throw ConfigError("bench --json " + args.json + ": cannot write the file");
     std::remove(probe.c_str());
   }
-  std::string dev_name;
-  const auto dev = bench_device(dev_name);
-  Config icfg = Config::from_string("device: {type: ideal}", "bench");
-  const std::shared_ptr<const hw::DeviceModel> ideal(
-      hw::device_registry().create(Scope(icfg, "device")));
+  std::vector<int> sizes = args.sizes;
+  if (sizes.empty()) sizes = args.quick ? std::vector<int>{128, 512} : std::vector<int>{256, 512, 2048};
+  std::vector<int> thread_counts = args.threads.empty() ? std::vector<int>{1, 2} : args.threads;
+  const double window = args.quick ? 0.05 : 0.25;
+  const bool filtered = !args.sizes.empty() || !args.threads.empty() || !args.laws.empty();
+
   Config scfg = Config::from_string("scheme: {type: stochastic_pulse, desired_bl: 31}", "bench");
   const auto scheme = hw::scheme_registry().create(Scope(scfg, "scheme"));
+  std::map<std::string, std::shared_ptr<const hw::DeviceModel>> devices;
+  for (const auto& l : laws) devices[l] = make_device(l);
+  const auto read_device = make_device("constant_step");
 
-  std::vector<int> sizes = {128, 512, 2048};
-  if (args.quick) sizes.pop_back();
-  const double window = args.quick ? 0.05 : 0.25;
-  std::vector<Row> rows;
-  std::cout << "device " << dev_name << ", stochastic_pulse BL 31, lr " << kLr
-            << ", default periphery; times in microseconds (1 thread: thread CPU time, 2: wall)\n";
-  std::cout << std::setw(6) << "size" << std::setw(4) << "thr" << std::setw(10) << "gemv"
-            << std::setw(10) << "forward" << std::setw(7) << "ratio" << std::setw(11) << "gemm100"
-            << std::setw(11) << "fwd100" << std::setw(7) << "ratio" << std::setw(11) << "update"
-            << std::setw(9) << "ns/coin" << std::setw(10) << "rngfloor" << std::setw(7) << "ratio"
-            << std::setw(9) << "scheme" << std::setw(10) << "libmfloor" << "\n";
+  std::cout << "xbarsim " << kVersion << " (" << build_description() << "), " << cpu_model()
+            << "\nstochastic_pulse BL 31, lr " << kLr
+            << ", default periphery; wall-clock medians of 3 windows; times in microseconds\n";
+  std::vector<Point> points;
   for (int n : sizes)
-    for (int t : {1, 2}) {
-      const Row r = measure(n, t, dev, ideal, *scheme, window);
-      rows.push_back(r);
-      std::cout << std::fixed << std::setprecision(1) << std::setw(6) << r.n << std::setw(4)
-                << r.threads << std::setw(10) << r.gemv_us << std::setw(10) << r.forward_us
-                << std::setprecision(2) << std::setw(7) << r.forward_us / r.gemv_us
-                << std::setprecision(1) << std::setw(11) << r.gemm_us << std::setw(11)
-                << r.forward_batch_us << std::setprecision(2) << std::setw(7)
-                << r.forward_batch_us / r.gemm_us << std::setprecision(1) << std::setw(11)
-                << r.update_us << std::setprecision(2) << std::setw(9)
-                << 1e3 * r.update_us / r.coincidences << std::setprecision(1) << std::setw(10)
-                << r.rng_floor_us << std::setprecision(2) << std::setw(7)
-                << r.update_us / r.rng_floor_us << std::setw(9)
-                << 1e3 * r.scheme_us / r.scheme_coincidences << std::setprecision(1)
-                << std::setw(10) << r.scalar_floor_us << "\n";
+    for (int t : thread_counts) {
+      set_threads(t);
+      Point p;
+      p.n = n;
+      p.threads = t;
+      p.reads = time_reads(n, read_device, window);
+      p.normal_ns = ns_per_normal(n, window);
+      std::cout << std::fixed << std::setprecision(2) << "\n" << n << "x" << n << ", " << t
+                << " thread" << (t > 1 ? "s" : "") << ": gemv " << p.reads.gemv_us
+                << ", forward " << p.reads.forward_us << " (x"
+                << p.reads.forward_us / p.reads.gemv_us << "), gemm100 " << p.reads.gemm_us
+                << ", forward100 " << p.reads.forward_batch_us << " (x"
+                << p.reads.forward_batch_us / p.reads.gemm_us << "), normal "
+                << p.normal_ns << " ns\n";
+      std::cout << "  " << std::left << std::setw(24) << "law" << std::right << std::setw(12)
+                << "update" << std::setw(10) << "coinc/dev" << std::setw(9) << "ns/coin"
+                << std::setw(12) << "vs floor\n";
+      for (const auto& l : laws) {
+        const UpdateTime u = time_update(n, devices[l], *scheme, window);
+        p.updates[l] = u;
+        std::cout << "  " << std::left << std::setw(24) << l << std::right << std::setw(12)
+                  << u.us << std::setw(10) << u.coincidences / (double(n) * n) << std::setw(9)
+                  << u.ns_per_coincidence() << std::setw(11)
+                  << u.ns_per_coincidence() / p.normal_ns << "\n";
+      }
+      points.push_back(p);
     }
-  // The headline keys: 512x512, one thread.
-  const Row* key = nullptr;
-  for (const auto& r : rows)
-    if (r.n == 512 && r.threads == 1) key = &r;
+  set_threads(1);
+
+  auto find = [&](int n, int t) -> const Point* {
+    for (const auto& p : points)
+      if (p.n == n && p.threads == t) return &p;
+    return nullptr;
+  };
   nlohmann::json j;
-  j["forward_ratio_vs_gemv"] = key->forward_us / key->gemv_us;
-  j["forward_batch_ratio_vs_gemm"] = key->forward_batch_us / key->gemm_us;
-  j["update_ns_per_coincidence"] = 1e3 * key->update_us / key->coincidences;
-  j["update_ratio_vs_rng_floor"] = key->update_us / key->rng_floor_us;
-  // Timed-mode (SystemC shell) overhead on the default training run, process CPU time.
-  const TimedBench tb = bench_timed_vs_functional("", args.quick ? 1 : 3);
-  j["timed_vs_functional_ratio"] = tb.ratio();
-  j["timed_bench_functional_s"] = tb.functional_s;
-  j["timed_bench_timed_s"] = tb.timed_s;
-  j["device"] = dev_name;
+  j["version"] = kVersion;
+  j["build"] = build_description();
+  j["build_flags"] = kBuildFlags;
+  j["cpu"] = cpu_model();
   j["lr"] = kLr;
   j["desired_bl"] = 31;
-  j["timer"] = "thread CPU time with 1 thread, wall time with 2";
+  j["timer"] = "wall clock, median of 3 windows of many calls";
+  j["rng_floor"] = "one standard normal per coincidence (fill_normal_fast, per-row streams, "
+                   "same threads)";
+  // Headline keys at 512², one thread.
+  if (const Point* p = find(512, 1)) {
+    j["forward_ratio_vs_gemv"] = p->reads.forward_us / p->reads.gemv_us;
+    j["forward_batch_ratio_vs_gemm"] = p->reads.forward_batch_us / p->reads.gemm_us;
+    if (p->updates.count("constant_step")) {
+      const UpdateTime& u = p->updates.at("constant_step");
+      j["update_ns_per_coincidence"] = u.ns_per_coincidence();
+      // As before this issue: against one normal per device (n² normals), constant_step.
+      j["update_ratio_vs_rng_floor"] = u.us / (1e-3 * p->normal_ns * 512.0 * 512.0);
+    }
+    for (const auto& [law, u] : p->updates)
+      j["update_by_law"][law] = {{"ns_per_coincidence", u.ns_per_coincidence()},
+                                 {"ratio_vs_rng_floor", u.ns_per_coincidence() / p->normal_ns}};
+  }
+  // Two threads against one at 2048²: the update of every law (the headline is the worst law)
+  // and the batched read.
+  const Point* p1 = find(2048, 1);
+  const Point* p2 = find(2048, 2);
+  if (p1 && p2) {
+    double worst = 1e300;
+    for (const auto& [law, u] : p1->updates) {
+      const double s = u.us / p2->updates.at(law).us;
+      j["thread_speedup_update_by_law"][law] = s;
+      worst = std::min(worst, s);
+    }
+    if (!p1->updates.empty()) j["thread_speedup_update"] = worst;
+    j["thread_speedup_forward_batch"] = p1->reads.forward_batch_us / p2->reads.forward_batch_us;
+  }
+  // Growth with the array: exponent of update time vs devices from the smallest to the largest
+  // size (1.0 = proportional to rows × cols).
+  const Point* lo = find(sizes.front(), 1);
+  const Point* hi = find(sizes.back(), 1);
+  if (lo && hi && lo != hi)
+    for (const auto& [law, u] : hi->updates)
+      j["update_cost_exponent_vs_devices"][law] =
+          std::log(u.us / lo->updates.at(law).us) /
+          std::log(double(hi->n) * hi->n / (double(lo->n) * lo->n));
   j["table"] = nlohmann::json::array();
-  for (const auto& r : rows) j["table"].push_back(r.json());
-  std::cout << "forward_ratio_vs_gemv " << j["forward_ratio_vs_gemv"].get<double>()
-            << "\nforward_batch_ratio_vs_gemm " << j["forward_batch_ratio_vs_gemm"].get<double>()
-            << "\nupdate_ns_per_coincidence " << j["update_ns_per_coincidence"].get<double>()
-            << "\nupdate_ratio_vs_rng_floor " << j["update_ratio_vs_rng_floor"].get<double>()
-            << "\ntimed_vs_functional_ratio " << j["timed_vs_functional_ratio"].get<double>()
-            << "\n";
+  for (const auto& p : points) {
+    nlohmann::json row = {{"size", p.n},
+                          {"threads", p.threads},
+                          {"gemv_us", p.reads.gemv_us},
+                          {"forward_us", p.reads.forward_us},
+                          {"forward_ratio_vs_gemv", p.reads.forward_us / p.reads.gemv_us},
+                          {"gemm_b100_us", p.reads.gemm_us},
+                          {"forward_b100_us", p.reads.forward_batch_us},
+                          {"forward_batch_ratio_vs_gemm",
+                           p.reads.forward_batch_us / p.reads.gemm_us},
+                          {"forward_bm_rereads_per_read", p.reads.bm_rereads_per_read},
+                          {"ns_per_normal", p.normal_ns}};
+    for (const auto& [law, u] : p.updates)
+      row["update"][law] = {{"us", u.us},
+                            {"coincidences", u.coincidences},
+                            {"ns_per_coincidence", u.ns_per_coincidence()},
+                            {"ratio_vs_rng_floor", u.ns_per_coincidence() / p.normal_ns}};
+    j["table"].push_back(row);
+  }
+  // Timed-mode (SystemC shell) overhead on the default training run, process CPU time; only
+  // in the full run (a filtered run measures what it was asked for).
+  if (!filtered) {
+    const TimedBench tb = bench_timed_vs_functional("", args.quick ? 1 : 3);
+    j["timed_vs_functional_ratio"] = tb.ratio();
+    j["timed_bench_functional_s"] = tb.functional_s;
+    j["timed_bench_timed_s"] = tb.timed_s;
+  }
+  std::cout << "\n";
+  for (const char* key : {"forward_ratio_vs_gemv", "forward_batch_ratio_vs_gemm",
+                          "update_ns_per_coincidence", "update_ratio_vs_rng_floor",
+                          "thread_speedup_update", "thread_speedup_forward_batch",
+                          "timed_vs_functional_ratio"})
+    if (j.contains(key)) std::cout << key << " " << j[key].get<double>() << "\n";
   if (!args.json.empty()) write_file_atomic(args.json, j.dump(2) + "\n");
   return 0;
 }

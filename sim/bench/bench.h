@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: MIT
-// `xbarsim bench [--json FILE]`: tile read and update speed against plain Eigen and an RNG
-// floor, measured in one run (docs/performance.md). Timings are wall-clock means over
-// repeated calls; ratios compare figures of the same run, so they travel between machines
-// better than absolute times.
+// `xbarsim bench`: tile read and update speed against plain Eigen and an RNG floor, for every
+// device law, tile size and thread count, measured in one run (docs/performance.md). Times are
+// wall-clock medians of 3 windows, each timing many calls between two clock reads; ratios
+// compare figures of the same run, so they travel between machines better than absolute times.
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace xb::sim {
 
 struct BenchArgs {
-  std::string json;   // write the figures here ("" = stdout table only)
-  bool quick = false;  // 128² and 512² only, shorter timing windows
+  std::string json;            // write the figures here ("" = stdout table only)
+  bool quick = false;          // 128² and 512², shorter timing windows
+  std::vector<int> sizes;      // tile sizes n (n × n); empty = 256, 512, 2048
+  std::vector<int> threads;    // thread counts; empty = 1, 2
+  std::vector<std::string> laws;  // device laws; empty = every registered law
 };
 
 int command_bench(const BenchArgs& args);

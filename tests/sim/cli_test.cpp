@@ -90,3 +90,27 @@ TEST(Cli, ListAndDescribe) {
 }
 
 }  // namespace
+
+namespace {
+
+// `bench` with filters: only what was asked is measured, the per-law keys are written for every
+// law asked, and an unknown law is bad input (exit 2) before any measuring.
+TEST(Cli, BenchFiltersAndPerLawKeys) {
+  const std::string json = write_config("bench.json", "");
+  ASSERT_EQ(xbarsim("bench --quick --size 512 --threads 1 --law soft_bounds ideal --json " + json)
+                .code,
+            0);
+  const std::string j = read(json);
+  for (const char* key : {"\"update_by_law\"", "\"soft_bounds\"", "\"ideal\"",
+                          "\"ns_per_coincidence\"", "\"ratio_vs_rng_floor\"",
+                          "\"forward_batch_ratio_vs_gemm\"", "\"build\""})
+    EXPECT_NE(j.find(key), std::string::npos) << key;
+  EXPECT_EQ(j.find("\"exp_step\""), std::string::npos);  // not asked for
+  EXPECT_EQ(j.find("\"thread_speedup_update\""), std::string::npos);  // needs 2048², 1 and 2
+  const Result bad = xbarsim("bench --quick --law no_such_law");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("no_such_law"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("soft_bounds"), std::string::npos) << bad.err;  // lists the laws
+}
+
+}  // namespace

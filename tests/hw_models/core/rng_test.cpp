@@ -3,6 +3,7 @@
 
 #include <boost/random/student_t_distribution.hpp>
 #include <cmath>
+#include <vector>
 
 #include "hw_models/core/rng.h"
 #include "hw_models/core/sha256.h"
@@ -24,6 +25,21 @@ TEST(Rng, StreamsUnitsAndPositionsDiffer) {
   EXPECT_NE(base, Rng(43, Stream::cycle, 0)());
   EXPECT_NE(base, Rng(42, Stream::cycle, 0).at(1, 0)());
   EXPECT_NE(base, Rng(42, Stream::cycle, 0).at(0, 1)());
+}
+
+// fill_bits (SIMD Philox blocks, 4, 16 or 64 at a time, and a buffered short tail) returns
+// exactly the numbers of as many operator() calls and leaves the same state behind, for every
+// length and starting offset within a block.
+TEST(Rng, FillBitsEqualsTheScalarStream) {
+  for (int skip = 0; skip < 5; ++skip)
+    for (int n : {0, 1, 3, 4, 5, 15, 16, 17, 63, 64, 65, 127, 128, 129, 200, 1001}) {
+      Rng a(9, Stream::cycle, 2, 5, 7), b = a;
+      for (int k = 0; k < skip; ++k) ASSERT_EQ(a(), b());
+      std::vector<uint32_t> bits(size_t(n) + 1);
+      a.fill_bits(bits.data(), n);
+      for (int k = 0; k < n; ++k) ASSERT_EQ(bits[size_t(k)], b()) << "skip " << skip << " n " << n;
+      for (int k = 0; k < 9; ++k) ASSERT_EQ(a(), b()) << "state after skip " << skip << " n " << n;
+    }
 }
 
 // Moments of n draws: tolerances of 5 standard errors.

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+// The pulse engine (PulsedDevice::pulses_exact) against a scalar per-pulse reference written
+// out here, device by device and pulse by pulse, from the step laws of docs/devices.md: every
+// pulse steps by the law at the device's current weight, adds its own c2c noise a·ξ and is
+// clipped to the device's bounds. The reference draws the row's noise in the engine's
+// documented order (one block per row; up devices, then down devices; pulse by pulse; within a
+// pulse by decreasing count, then increasing column), so the two must agree to float rounding
+// (the laws with exp and pow use Eigen's vectorised functions, the reference std::exp/pow).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <numeric>
+
+#include "hw_models/core/fast_normal.h"
+#include "hw_models/devices/exp_step.h"
+#include "tests/hw_models/devices/device_test_util.h"
+
+namespace xb::hw::test {
+namespace {
+
+constexpr Index kRows = 6, kCols = 300;
+
+// Mean step of one pulse of device (i, j) at weight w (signed: > 0 up).
+using Law = std::function<double(const DeviceState&, Index, Index, double, bool)>;
+
+struct Case {
+  std::string name, yaml;
+  Law law;
+  double tol;  // largest allowed |engine − reference|, in weight units
+};
+
+double pos(double v) { return std::max(v, 0.0); }
+
+std::vector<Case> cases() {
+  const ExpStepParams ep;
+  return {
+      {"soft_bounds", "{type: soft_bounds}",
+       [](const DeviceState& s, Index i, Index j, double w, bool up) {
+         return up ? s.dw_up(i, j) * pos(1 - w * s.extra[0](i, j))
+                   : -s.dw_down(i, j) * pos(1 - w * s.extra[1](i, j));
+       },
+       1e-6},
+      {"soft_bounds_pmax", "{type: soft_bounds_pmax}",
+       [](const DeviceState& s, Index i, Index j, double w, bool up) {
+         return up ? s.dw_up(i, j) * pos(1 - w * s.extra[0](i, j))
+                   : -s.dw_down(i, j) * pos(1 - w * s.extra[1](i, j));
+       },
+       1e-6},
+      {"linear_step", "{type: linear_step, gamma_up: 0.5, gamma_down: 0.3}",
+       [](const DeviceState& s, Index i, Index j, double w, bool up) {
+         return up ? s.dw_up(i, j) * pos(1 - s.extra[0](i, j) * w)
+                   : -s.dw_down(i, j) * pos(1 + s.extra[1](i, j) * w);
+       },
+       1e-6},
+      {"soft_bounds_reference", "{type: soft_bounds_reference}",
+       [](const DeviceState& s, Index i, Index j, double w, bool up) {
+         return up ? pos(s.dw_up(i, j) - s.extra[0](i, j) * w)
+                   : -pos(s.dw_down(i, j) + s.extra[1](i, j) * w);
+       },
+       1e-6},
+      {"pow_step", "{type: pow_step, pow_gamma: 1.7, pow_up_down: 0.2}",
+       [](const DeviceState& s, Index i, Index j, double w, bool up) {
+         const double inv = s.extra[2](i, j);
+         return up ? s.dw_up(i, j) * std::pow(pos((s.w_max(i, j) - w) * inv), s.extra[0](i, j))
+                   : -s.dw_down(i, j) * std::pow(pos((w - s.w_min(i, j)) * inv), s.extra[1](i, j));
+       },
+       1e-5},
+      {"exp_step", "{type: exp_step}",
+       [ep](const DeviceState& s, Index i, Index j, double w, bool up) {
+         const double z = s.extra[0](i, j) * w + ep.b;
+         return up ? s.dw_up(i, j) * pos(1 - ep.A_up * std::exp(ep.gamma_up * z))
+                   : -s.dw_down(i, j) * pos(1 - ep.A_down * std::exp(-ep.gamma_down * z));
+       },
+       1e-5},
+      {"piecewise_step", "{type: piecewise_step, piecewise_up: [1.5, 1.0, 0.4], "
+                         "piecewise_down: [0.3, 1.0, 1.2]}",
+       [](const DeviceState& s, Index i, Index j, double w, bool up) {
+         const std::vector<double> nodes = up ? std::vector<double>{1.5, 1.0, 0.4}
+                                              : std::vector<double>{0.3, 1.0, 1.2};
+         const double lo = s.w_min(i, j), hi = s.w_max(i, j);
+         const double t = std::clamp((w - lo) / std::max(hi - lo, 1e-12), 0.0, 1.0) * 2;
+         const double k = std::min(std::floor(t), 1.0);
+         const double f = nodes[size_t(k)] + (t - k) * (nodes[size_t(k) + 1] - nodes[size_t(k)]);
+         return up ? s.dw_up(i, j) * f : -s.dw_down(i, j) * f;
+       },
+       1e-5},
+  };
+}
+
+// Counts in [-max_n, max_n], about a third of them zero.
+PulseArray pulses(uint64_t k, int max_n) {
+  Rng r(7, Stream::data, 0, k);
+  PulseArray n(kRows, kCols);
+  for (Index i = 0; i < n.size(); ++i) {
+    const uint32_t u = r();
+    n.data()[i] = u % 3 == 0 ? 0 : int32_t((u >> 2) % uint32_t(2 * max_n + 1)) - max_n;
+  }
+  return n;
+}
+
+// The reference: device by device, pulse by pulse, in the engine's draw order.
+void reference(const DeviceState& s0, DeviceState& s, const PulseArray& n, const Rng& cycle,
+               uint64_t event, const Law& law, double sigma, bool mult, double dw_min) {
+  for (Index i = 0; i < kRows; ++i) {
+    std::vector<Index> up, down;
+    for (Index j = 0; j < kCols; ++j)
+      if (n(i, j) > 0)
+        up.push_back(j);
+      else if (n(i, j) < 0)
+        down.push_back(j);
+    const auto by_count = [&](Index a, Index b) {
+      return std::abs(n(i, a)) != std::abs(n(i, b)) ? std::abs(n(i, a)) > std::abs(n(i, b))
+                                                    : a < b;
+    };
+    std::sort(up.begin(), up.end(), by_count);
+    std::sort(down.begin(), down.end(), by_count);
+    int64_t total = 0;
+    for (Index j = 0; j < kCols; ++j) total += std::abs(n(i, j));
+    if (total == 0) continue;
+    std::vector<Scalar> xi(size_t(total), 0.0f);
+    Rng rng = cycle.at(event, uint32_t(i));
+    if (sigma > 0) fill_normal_fast(rng, xi.data(), Index(total));
+    size_t used = 0;
+    for (const auto* group : {&up, &down})
+      for (int k = 0;; ++k) {
+        bool any = false;
+        for (Index j : *group) {
+          if (std::abs(n(i, j)) <= k) continue;
+          any = true;
+          const bool is_up = n(i, j) > 0;
+          const double w = s.w(i, j);
+          const double dw = law(s0, i, j, w, is_up);
+          const double amp = mult ? sigma * dw : sigma * dw_min;
+          s.w(i, j) = Scalar(std::clamp(w + dw + amp * double(xi[used++]), double(s.w_min(i, j)),
+                                        double(s.w_max(i, j))));
+        }
+        if (!any) break;
+      }
+  }
+}
+
+class PulseEngine : public ::testing::TestWithParam<Case> {};
+
+// Mid-range, near the bounds (many clips) and with the additive noise model.
+TEST_P(PulseEngine, EqualsTheScalarPerPulseReference) {
+  const Case& c = GetParam();
+  for (const std::string extra : {"", ", mult_noise: false", ", dw_min_std: 2.0"}) {
+    auto d = make_device(c.yaml.substr(0, c.yaml.size() - 1) + extra + "}");
+    const auto& pp = dynamic_cast<const PulsedDevice&>(*d).pulsed_params();
+    for (double w0 : {0.0, 0.55, -0.55}) {
+      Rng fab(11, Stream::fabrication);
+      DeviceState s = d->fabricate(kRows, kCols, w0, fab);
+      DeviceState ref = s;
+      const Rng cycle(11, Stream::cycle);
+      for (uint64_t e = 0; e < 4; ++e) {
+        const PulseArray n = pulses(e, e % 2 ? 40 : 7);
+        d->apply_pulses(s, n, cycle, e, 0, kRows);
+        reference(ref, ref, n, cycle, e, c.law, pp.dw_min_std, pp.mult_noise, pp.dw_min);
+        const double diff = (s.w - ref.w).abs().maxCoeff();
+        ASSERT_LE(diff, c.tol) << c.name << extra << " w0 " << w0 << " event " << e;
+      }
+      // The updates moved the weights (the comparison is not between two unchanged arrays).
+      Rng fab2(11, Stream::fabrication);
+      EXPECT_GT((s.w - d->fabricate(kRows, kCols, w0, fab2).w).abs().maxCoeff(), 1e-3) << c.name;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Laws, PulseEngine, ::testing::ValuesIn(cases()),
+                         [](const auto& info) { return info.param.name; });
+
+// Every state-dependent law in the registry has a case above (a new law must add one).
+TEST(PulseEngine, EveryStateDependentLawHasAReferenceCase) {
+  std::vector<std::string> covered;
+  for (const Case& c : cases()) covered.push_back(c.name);
+  for (const std::string& name : device_registry().names()) {
+    if (name == "ideal" || name == "constant_step") continue;  // no per-pulse law / summed path
+    EXPECT_NE(std::find(covered.begin(), covered.end(), name), covered.end())
+        << name << " has no scalar reference case in pulse_engine_test.cpp";
+  }
+}
+
+// constant_step: devices away from the bounds take the summed draw, the rest the exact engine.
+// With the summed path's devices all far from the bounds and every device given the same
+// count, the mean and variance of the update are the closed form n·Δ, n·(σΔ)².
+TEST(PulseEngine, ConstantStepSummedAndExactAgreeInDistribution) {
+  auto d = make_device("{type: constant_step, dw_min: 0.001, dw_min_dtod: 0, up_down_dtod: 0, "
+                       "dw_min_std: 0.5, w_max_dtod: 0, w_min_dtod: 0}");
+  for (double w0 : {0.0, 0.596}) {  // far from, and 4 steps below, w_max = 0.6
+    Rng fab(12, Stream::fabrication);
+    DeviceState s = d->fabricate(kRows, kCols, w0, fab);
+    const PulseArray n = PulseArray::Constant(kRows, kCols, 9);
+    d->apply_pulses(s, n, Rng(12, Stream::cycle), 0, 0, kRows);
+    const Array dw = s.w - Scalar(w0);
+    const Moments m = moments(dw);
+    if (w0 == 0.0) {
+      EXPECT_NEAR(m.mean, 0.009, tol_mean(9 * 0.25e-6, kRows * kCols));
+      EXPECT_NEAR(m.var, 9 * 0.25e-6, tol_var(9 * 0.25e-6, kRows * kCols));
+    } else {
+      EXPECT_TRUE((s.w <= 0.6f).all());
+      EXPECT_GT(m.mean, 0.0035);  // most devices reach the bound within 9 pulses
+    }
+  }
+}
+
+}  // namespace
+}  // namespace xb::hw::test
