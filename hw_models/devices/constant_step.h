@@ -23,7 +23,8 @@ class ConstantStepDevice : public PulsedDevice {
 
  protected:
   void step(const PulseGroup& g, Index n, RowArray& dw) const override;
-  bool constant_law() const override { return true; }
+  bool affine() const override { return true; }
+  void affine_step(const DeviceState& s, Index r, AffineRow& c) const override;
 };
 
 }  // namespace xb::hw

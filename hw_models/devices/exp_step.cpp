@@ -29,14 +29,12 @@ void ExpStepDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
                  (1.0f - Scalar(ep_.A_down) * (-Scalar(ep_.gamma_down) * z).exp()).max(0.0f);
 }
 
-void ExpStepDevice::c2c_amplitude(const PulseGroup& g, Index n, const RowArray& dw,
+bool ExpStepDevice::c2c_amplitude(const PulseGroup& g, Index n, const RowArray& dw,
                                   RowArray& amp) const {
-  if (ep_.dw_min_std_add == 0 && ep_.dw_min_std_slope == 0) {
-    PulsedDevice::c2c_amplitude(g, n, dw, amp);
-    return;
-  }
+  if (ep_.dw_min_std_add == 0 && ep_.dw_min_std_slope == 0) return false;  // the default
   amp.head(n) = Scalar(p_.dw_min_std) * (Scalar(ep_.dw_min_std_add) + dw.head(n).abs() +
                                           Scalar(ep_.dw_min_std_slope) * g.w.head(n).abs());
+  return true;
 }
 
 double ExpStepDevice::granularity() const {

@@ -47,7 +47,7 @@ class ExpStepDevice : public PulsedDevice {
  protected:
   void step(const PulseGroup& g, Index n, RowArray& dw) const override;
   void fabricate_law(DeviceState& s, Rng& fab) const override;
-  void c2c_amplitude(const PulseGroup& g, Index n, const RowArray& dw,
+  bool c2c_amplitude(const PulseGroup& g, Index n, const RowArray& dw,
                      RowArray& amp) const override;
 
  private:

@@ -37,6 +37,14 @@ void LinearStepDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
     dw.head(n) = -g.dw.head(n) * (1.0f + g.extra[1].head(n) * w).max(0.0f);
 }
 
+void LinearStepDevice::affine_step(const DeviceState& s, Index r, AffineRow& c) const {
+  // Δ_up = dw_up − dw_up·(γ⁺/B)·w,  Δ_down = −dw_down − dw_down·(γ⁻/|B|)·w.
+  c.a_up = s.dw_up.row(r);
+  c.b_up = s.dw_up.row(r) * s.extra[0].row(r);
+  c.a_down = -s.dw_down.row(r);
+  c.b_down = s.dw_down.row(r) * s.extra[1].row(r);
+}
+
 void register_device_linear_step(DeviceRegistry& r) {
   r.add_model<LinearStepParams, LinearStepDevice>(
       "linear_step", "Δw = ±dw·(1 ∓ γ·w/B), step linear in w (aihwkit LinearStep; ECRAM)");

@@ -25,12 +25,18 @@ void PowStepDevice::fabricate_law(DeviceState& s, Rng& fab) const {
 }
 
 void PowStepDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
+  // ω^γ as exp(γ·log ω) (Eigen 3.4 evaluates an array-to-array pow() one coefficient at a
+  // time); the factor min(ω·1e30, 1) makes 0^γ = 0 at the bound, for every γ. dw holds ω
+  // first (coefficient-wise, so reading and writing it in one expression is safe).
   const auto w = g.w.head(n);
-  const auto inv = g.extra[2].head(n);
+  auto om = dw.head(n);
   if (g.up)
-    dw.head(n) = g.dw.head(n) * ((g.hi.head(n) - w) * inv).max(0.0f).pow(g.extra[0].head(n));
+    om = ((g.hi.head(n) - w) * g.extra[2].head(n)).max(0.0f);
   else
-    dw.head(n) = -g.dw.head(n) * ((w - g.lo.head(n)) * inv).max(0.0f).pow(g.extra[1].head(n));
+    om = ((w - g.lo.head(n)) * g.extra[2].head(n)).max(0.0f);
+  const auto gamma = g.extra[g.up ? 0 : 1].head(n);
+  const Scalar sign = g.up ? 1.0f : -1.0f;
+  om = sign * g.dw.head(n) * (gamma * om.max(1e-30f).log()).exp() * (om * 1e30f).min(1.0f);
 }
 
 double PowStepDevice::granularity() const {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "hw_models/core/distributions.h"
@@ -124,16 +125,17 @@ void PulsedDevice::draw_c2c(Rng& rng, Scalar* out, Index n) const {
   }
 }
 
-void PulsedDevice::c2c_amplitude(const PulseGroup&, Index n, const RowArray& dw,
-                                 RowArray& amp) const {
-  // Multiplicative: Δ·(1 + σξ) = Δ + (σΔ)·ξ. Additive: Δ + σ·dw_min·ξ.
-  if (p_.mult_noise)
-    amp.head(n) = Scalar(p_.dw_min_std) * dw.head(n);
-  else
-    amp.head(n).setConstant(Scalar(p_.dw_min_std * p_.dw_min));
-}
-
 namespace {
+
+// Row arrays of the summed draw (pulses_summed), reused: a resize to the same size is free.
+struct SummedScratch {
+  RowArray z;                                // the normals, at their columns
+  Eigen::Array<int32_t, 1, Eigen::Dynamic> ok;  // 1 = took the summed draw
+  void resize(Index cols) {
+    z.resize(cols);
+    ok.resize(cols);
+  }
+};
 
 // Per-thread scratch of the pulse engine, grown on demand and never shrunk: no allocation on
 // the hot path once warmed up (resizing an Eigen array to another size would reallocate).
@@ -143,6 +145,8 @@ struct EngineScratch {
   std::vector<Scalar> xi;
   PulseGroup group;
   RowArray dw, amp;
+  AffineRow affine;
+  SummedScratch summed;
 
   void reserve(Index cols, std::size_t n_extra) {
     if (dw.size() < cols) {
@@ -173,6 +177,13 @@ EngineScratch& scratch() {
 void PulsedDevice::pulses_exact(DeviceState& s, const int32_t* nrow, const int32_t* cols, Index m,
                                 Rng& rng, Index r) const {
   EngineScratch& sc = scratch();  // reserved by apply_pulses
+  // The gathers below visit the row's devices in count order, which the hardware prefetcher
+  // cannot follow; ask for the row's cache lines now, so that they arrive during the sort.
+  const Index cols_total = s.cols();
+  for (const Array* a : {&s.w, &s.dw_up, &s.dw_down, &s.w_min, &s.w_max})
+    for (Index j = 0; j < cols_total; j += 64 / Index(sizeof(Scalar))) __builtin_prefetch(&(*a)(r, j));
+  for (const Array& a : s.extra)
+    for (Index j = 0; j < cols_total; j += 64 / Index(sizeof(Scalar))) __builtin_prefetch(&a(r, j));
   // Counting sort by (direction, count descending, column ascending); hist[c] counts up
   // devices with count c, hist[kmax + 1 + c] down devices.
   int kmax = 0;
@@ -215,83 +226,182 @@ void PulsedDevice::pulses_exact(DeviceState& s, const int32_t* nrow, const int32
     if (size == 0) continue;
     g.up = dir == 0;
     const int32_t* ord = &sc.order[std::size_t(first)];
-    const Array& step_size = g.up ? s.dw_up : s.dw_down;
-    for (Index q = 0; q < size; ++q) {
-      const Index j = ord[q];
-      g.w(q) = s.w(r, j);
-      g.dw(q) = step_size(r, j);
-      g.lo(q) = s.w_min(r, j);
-      g.hi(q) = s.w_max(r, j);
-      for (std::size_t e = 0; e < s.extra.size(); ++e) g.extra[e](q) = s.extra[e](r, j);
-    }
+    // Gathers, one array at a time (a short loop per array keeps the indices in registers).
+    const auto gather = [&](const Array& from, RowArray& to) {
+      const Scalar* __restrict src = &from(r, 0);
+      Scalar* __restrict dst = to.data();
+      for (Index q = 0; q < size; ++q) dst[q] = src[ord[q]];
+    };
+    gather(s.w, g.w);
+    gather(g.up ? s.dw_up : s.dw_down, g.dw);
+    gather(s.w_min, g.lo);
+    gather(s.w_max, g.hi);
+    for (std::size_t e = 0; e < s.extra.size(); ++e) gather(s.extra[e], g.extra[e]);
     const int32_t* hist = &sc.hist[dir * width];
     Index active = size;
     for (int k = 0; active > 0; ++k) {
       step(g, active, sc.dw);
+      auto w = g.w.head(active);
+      const auto lo = g.lo.head(active), hi = g.hi.head(active);
+      const auto dw = sc.dw.head(active);
       if (noisy) {
-        c2c_amplitude(g, active, sc.dw, sc.amp);
-        sc.dw.head(active) +=
-            sc.amp.head(active) *
-            Eigen::Map<const RowArray>(sc.xi.data() + used, active);
+        const Eigen::Map<const RowArray> xi(sc.xi.data() + used, active);
         used += active;
+        if (c2c_amplitude(g, active, sc.dw, sc.amp))
+          w = (w + dw + sc.amp.head(active) * xi).max(lo).min(hi);
+        else if (p_.mult_noise)  // Δ·(1 + σξ) = Δ + (σΔ)·ξ
+          w = (w + dw + Scalar(p_.dw_min_std) * dw * xi).max(lo).min(hi);
+        else  // Δ + σ·dw_min·ξ
+          w = (w + dw + Scalar(p_.dw_min_std * p_.dw_min) * xi).max(lo).min(hi);
+      } else {
+        w = (w + dw).max(lo).min(hi);
       }
-      g.w.head(active) =
-          (g.w.head(active) + sc.dw.head(active)).max(g.lo.head(active)).min(g.hi.head(active));
       active -= hist[k + 1];  // the devices with exactly k + 1 pulses are done
     }
-    for (Index q = 0; q < size; ++q) s.w(r, ord[q]) = g.w(q);
+    Scalar* __restrict wr = &s.w(r, 0);
+    const Scalar* __restrict wg = g.w.data();
+    for (Index q = 0; q < size; ++q) wr[ord[q]] = wg[q];
   }
 }
 
-// Fast path of a constant-step law with Gaussian c2c noise. The n same-direction pulses of
-// one device are a random walk with iid steps Δ + aξ_k (a = σΔ or σ·dw_min); without
-// clipping their sum is n·Δ + a·sqrt(n)·ξ exactly in distribution (sum of Gaussians), so
-// one Gaussian per device replaces n. Clipping only matters if the walk leaves the bounds
-// at some intermediate pulse. The drift part k·Δ is monotone between 0 and nΔ, and for the
-// symmetric noise martingale M_k Lévy's inequality gives P(max_k |M_k| ≥ z·a·sqrt(n)) ≤
-// 4·Φ̄(z). So for devices whose whole band [w + min(0, nΔ) − z·a√n, w + max(0, nΔ) + z·a√n]
-// (z = 6) lies inside the bounds the summed draw is exact up to an event of probability
-// < 4e-9; the final value is still clipped. The remaining devices take the exact per-pulse
-// engine, after the summed draws, on the same row stream.
+// Summed draw for affine laws, Δ(w) = α − βw, with Gaussian c2c noise. Write ρ = 1 − β. The
+// mean path of n same-direction pulses from w₀ is m_k = w₀ + Δ₀·(1 − ρᵏ)/β (Δ₀ = Δ(w₀);
+// k·Δ₀ when β = 0), and its variance is, exactly:
+//   additive noise a·ξ (a = σ·dw_min):  a²·Σ_{k<n} ρ^{2k}
+//   multiplicative Δ(w)(1 + σξ):        (σΔ₀)²·ρ^{2n−2}·((1 + q)ⁿ − 1)/q,  q = (βσ/ρ)²
+// (the distance to the fixed point w* = α/β is multiplied by ρ − βσξ at each pulse, so its
+// first two moments are products). One Gaussian with this mean and variance replaces the n
+// pulses. It is exact in distribution for a constant step (β = 0) and for additive noise (a
+// linear recursion with Gaussian inputs); for multiplicative noise with β ≠ 0 it matches the
+// first two moments exactly and the third through a Cornish–Fisher term (the skewness is
+// ~3√n·βσ; what remains is measured against the per-pulse engine in
+// tests/hw_models/devices/pulse_engine_test.cpp). Clipping and the affine form's region
+// (Δ keeps the pulse's sign) only matter if the path leaves them at some intermediate pulse:
+// the summed draw is used for devices whose whole band [min(w₀, m_n) − z·sd, max(w₀, m_n) +
+// z·sd] (z = 6) lies inside both; for a random walk Lévy's inequality bounds an excursion
+// beyond the band by 4·Φ̄(6) ≈ 4e-9. The other pulsed devices take the exact per-pulse engine,
+// after the summed draws, on the same row stream. Everything but the draw is whole-row
+// array code.
+namespace {
+
+// log(1 + x) for |x| ≤ 0.05: its series to x⁸ (truncation below 0.05⁹/9 ≈ 2e-13).
+inline Scalar log1p_small(Scalar x) {
+  return x * (1.0f + x * (-0.5f + x * (1.0f / 3 + x * (-0.25f + x * (0.2f + x * (-1.0f / 6 +
+                                                       x * (1.0f / 7 + x * -0.125f)))))));
+}
+// eˣ − 1 for |x| ≤ 1: Taylor to x¹⁰ (truncation below 1/11! ≈ 2.5e-8, relative to |x|).
+inline Scalar expm1_small(Scalar x) {
+  return x * (1.0f + x * (1.0f / 2 + x * (1.0f / 6 + x * (1.0f / 24 + x * (1.0f / 120 +
+         x * (1.0f / 720 + x * (1.0f / 5040 + x * (1.0f / 40320 + x * (1.0f / 362880 +
+         x * (1.0f / 3628800))))))))));
+}
+
+}  // namespace
+
 void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int32_t* act,
                                  Index m, Rng& rng, Index r) const {
   EngineScratch& sc = scratch();
-  if (sc.xi.size() < std::size_t(m)) sc.xi.resize(std::size_t(m));
+  SummedScratch& t = sc.summed;
+  const Index cols = s.cols();
+  t.resize(cols);
+  affine_step(s, r, sc.affine);
+  const AffineRow& c = sc.affine;
   const Scalar sigma = Scalar(p_.dw_min_std);
-  if (sigma > 0)
-    xb::fill_normal_fast(rng, sc.xi.data(), m);  // one draw per pulsed device, column order
-  else
-    std::fill(sc.xi.begin(), sc.xi.begin() + m, 0.0f);
-
+  // One normal per pulsed device, in column order, placed at its column (0 elsewhere).
+  t.z.setZero();
+  if (sigma > 0) {
+    if (sc.xi.size() < std::size_t(m)) sc.xi.resize(std::size_t(m));
+    xb::fill_normal_fast(rng, sc.xi.data(), m);
+    for (Index k = 0; k < m; ++k) t.z(act[k]) = sc.xi[std::size_t(k)];
+  }
+  // One plain loop over the row: the functions are polynomials on the domain where the summed
+  // draw is used (|β| ≤ 0.05, n·|log ρ| ≤ 1, q ≤ 0.01); devices outside it take the per-pulse
+  // engine.
+  const Scalar add_amp = sigma * Scalar(p_.dw_min);
   Scalar* w = &s.w(r, 0);
   const Scalar* lo = &s.w_min(r, 0);
   const Scalar* hi = &s.w_max(r, 0);
-  const Scalar* up = &s.dw_up(r, 0);
-  const Scalar* down = &s.dw_down(r, 0);
-  const Scalar add_amp = sigma * Scalar(p_.dw_min);
-  const bool mult = p_.mult_noise;
-  int32_t* slow = sc.slow.data();  // columns of the devices near a bound
+  const Scalar* z = t.z.data();
+  int32_t* ok_out = t.ok.data();
+  // Every operation below runs unconditionally (divisions by a safe denominator) and values
+  // are chosen with ternaries, so that the loop has no control flow and vectorises.
+  const auto row = [&](auto mult_noise) {
+    constexpr bool kMult = decltype(mult_noise)::value;
+    for (Index j = 0; j < cols; ++j) {
+      const int32_t cj = nrow[j];
+      const bool up = cj > 0;
+      const Scalar n = Scalar(cj < 0 ? -cj : cj);
+      const Scalar a_up = c.a_up(j), a_down = c.a_down(j), b_up = c.b_up(j), b_down = c.b_down(j);
+      const Scalar alpha = up ? a_up : a_down, beta = up ? b_up : b_down;
+      const bool flat = beta == 0.0f;
+      const Scalar beta_safe = flat ? 1.0f : beta;
+      const Scalar w0 = w[j];
+      const Scalar delta0 = alpha - beta * w0;
+      const Scalar x = n * log1p_small(-beta);
+      const Scalar e = expm1_small(x);  // ρⁿ − 1
+      // Mean after n pulses: w₀ + Δ₀·Σ_{k<n} ρᵏ.
+      const Scalar mean = w0 + delta0 * (flat ? n : -e / beta_safe);
+      Scalar var, skew = 0.0f, q = 0.0f;
+      if constexpr (!kMult) {
+        // a²·Σ_{k<n} ρ^{2k} = a²·(1 − ρ^{2n})/(1 − ρ²), with ρ^{2n} − 1 = e(e + 2).
+        const Scalar ratio = -e * (e + 2.0f) / (beta_safe * (2.0f - beta_safe));
+        var = add_amp * add_amp * (flat ? n : ratio);
+      } else {
+        // K2 = (1 + q)ⁿ − 1, var = (σΔ₀)²·ρ^{2n−2}·K2/q (→ n(σΔ₀)² as q → 0), and the
+        // skewness of w is −sign(Δ₀β)·K3/K2^{3/2} with K3 = (1 + 3q)ⁿ − 3(1 + q)ⁿ + 2 from its
+        // series 6C(n,2)q² + 24C(n,3)q³ + 78C(n,4)q⁴ (the difference would cancel in float).
+        const Scalar rq = beta * sigma / (1.0f - beta);
+        q = rq * rq;
+        const Scalar k2 = expm1_small(n * log1p_small(q));
+        const Scalar rho_n1 = (1.0f + e) / (1.0f - beta);  // ρ^{n−1}
+        const Scalar growth = q > 0.0f ? k2 / (q > 0.0f ? q : 1.0f) : n;
+        var = sigma * delta0 * sigma * delta0 * growth * rho_n1 * rho_n1;
+        const Scalar n2 = n * (n - 1.0f), n3 = n2 * (n - 2.0f), n4 = n3 * (n - 3.0f);
+        const Scalar k3 = q * q * (3.0f * n2 + q * (4.0f * n3 + 3.25f * n4 * q));
+        // Below K2 = 1e-12 the skewness (~3·sqrt(K2)) is negligible and the quotient would
+        // underflow.
+        const Scalar k2_safe = std::max(k2, 1e-12f);
+        const Scalar g = k2 > 1e-12f ? k3 / (k2_safe * std::sqrt(k2_safe)) : 0.0f;
+        skew = (delta0 > 0.0f) == (beta > 0.0f) ? -g : g;
+      }
+      const Scalar sd = std::sqrt(std::max(var, 0.0f));
+      // The band of the path; Δ must keep the pulse's sign at both of its ends (Δ is
+      // monotone in between).
+      const Scalar band = kFastPathSigmas * sd;
+      const Scalar path_lo = std::min(w0, mean) - band, path_hi = std::max(w0, mean) + band;
+      const Scalar d_lo = alpha - beta * path_lo, d_hi = alpha - beta * path_hi;
+      // Non-short-circuit & and unconditional loads: no branch in the loop.
+      const bool pos = (d_lo >= 0.0f) & (d_hi >= 0.0f), neg = (d_lo <= 0.0f) & (d_hi <= 0.0f);
+      const bool sign_kept = (up & pos) | (!up & neg);
+      const bool domain = (std::abs(beta) <= 0.05f) & (std::abs(x) <= 1.0f) & (q <= 0.01f);
+      const Scalar lo_j = lo[j], hi_j = hi[j];
+      const bool ok = (cj != 0) & domain & (path_lo >= lo_j) & (path_hi <= hi_j) & sign_kept;
+      // The third moment through a first-order Cornish–Fisher term, rescaled so that the
+      // mean and variance stay exact: (z + γ/6·(z² − 1)) / sqrt(1 + γ²/18).
+      const Scalar zj = z[j];
+      const Scalar draw =
+          (zj + skew / 6.0f * (zj * zj - 1.0f)) / std::sqrt(1.0f + skew * skew / 18.0f);
+      w[j] = ok ? std::min(std::max(mean + sd * draw, lo_j), hi_j) : w0;
+      ok_out[j] = ok ? 1 : 0;
+    }
+  };
+  if (p_.mult_noise)
+    row(std::true_type{});
+  else
+    row(std::false_type{});
+  // The rest, pulse by pulse.
+  int32_t* slow = sc.slow.data();
   Index n_slow = 0;
   for (Index k = 0; k < m; ++k) {
-    const Index j = act[k];
-    const int32_t c = nrow[j];
-    const Scalar cnt = Scalar(c < 0 ? -c : c);
-    const Scalar step = c > 0 ? up[j] : -down[j];
-    const Scalar mean = cnt * step;
-    const Scalar spread = (mult ? sigma * std::abs(step) : add_amp) * std::sqrt(cnt);
-    const Scalar band = kFastPathSigmas * spread;
-    const Scalar wj = w[j];
-    if (wj + std::min(mean, 0.0f) - band >= lo[j] && wj + std::max(mean, 0.0f) + band <= hi[j])
-      w[j] = std::min(std::max(wj + mean + spread * sc.xi[std::size_t(k)], lo[j]), hi[j]);
-    else
-      slow[n_slow++] = int32_t(j);
+    slow[n_slow] = act[k];
+    n_slow += 1 - ok_out[act[k]];
   }
   if (n_slow > 0) pulses_exact(s, nrow, slow, n_slow, rng, r);
 }
 
 void PulsedDevice::apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArray>& n,
                                 const Rng& cycle, uint64_t event, Index row0, Index row1) const {
-  const bool summed = constant_law() && p_.c2c_noise == "gaussian";
+  const bool summed = p_.summed_pulses && affine() && p_.c2c_noise == "gaussian";
   const Index cols = s.cols();
   EngineScratch& sc = scratch();
   sc.reserve(cols, s.extra.size());

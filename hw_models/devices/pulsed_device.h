@@ -62,6 +62,7 @@ struct PulsedParams {
   double drift_t0 = 20.0;
   std::string read_noise = "additive";
   double read_noise_std = 0.0;
+  bool summed_pulses = true;
   // Not a key: models that derive dw_min, up_down, w_min and w_max from other parameters
   // (soft_bounds_pmax) set this to false so the four are neither read nor shown.
   bool bind_range = true;
@@ -112,6 +113,9 @@ struct PulsedParams {
       "read_noise_std)");
     f("read_noise_std", read_noise_std, "1",
       "additive read-noise std in weight units, or the pcm model's scale; 0 = off");
+    f("summed_pulses", summed_pulses, "",
+      "affine step laws with Gaussian c2c noise: draw a device's n pulses as one Gaussian of "
+      "their exact mean and variance (true) or pulse by pulse (false)");
   }
   void validate(const Scope& s) const;
 };
@@ -127,6 +131,11 @@ struct PulseGroup {
   RowArray dw;                  // dw_up (up) or dw_down (down) of each device, > 0
   RowArray lo, hi;              // the device's bounds b_min, b_max
   std::vector<RowArray> extra;  // the law's own constants (DeviceState::extra), gathered
+};
+
+// α and β of an affine step law Δ(w) = α − β·w for the devices of one row, per direction.
+struct AffineRow {
+  RowArray a_up, b_up, a_down, b_down;
 };
 
 // A pulsed device: the base implements fabrication, the pulse engine, write noise,
@@ -156,11 +165,20 @@ class PulsedDevice : public DeviceModel {
   virtual void step(const PulseGroup& g, Index n, RowArray& dw) const = 0;
   // Model-specific device-to-device draws (after the common ones), into s.extra etc.
   virtual void fabricate_law(DeviceState& /*s*/, Rng& /*fab*/) const {}
-  // Amplitude a[0, n) of the c2c noise term a·ξ for the steps dw[0, n) (see top).
-  virtual void c2c_amplitude(const PulseGroup& g, Index n, const RowArray& dw,
-                             RowArray& amp) const;
-  // True when the law is a constant step (f ≡ 1): enables the summed-pulse fast path.
-  virtual bool constant_law() const { return false; }
+  // A state-dependent amplitude a[0, n) of the c2c noise term a·ξ for the steps dw[0, n):
+  // write it and return true. The default returns false, and the engine uses σ·Δ
+  // (mult_noise) or σ·dw_min (see top) without an extra pass.
+  virtual bool c2c_amplitude(const PulseGroup& /*g*/, Index /*n*/, const RowArray& /*dw*/,
+                             RowArray& /*amp*/) const {
+    return false;
+  }
+  // Laws whose step is affine in the weight, Δ(w) = α − β·w (constant step: β = 0; soft
+  // bounds, linear step, soft bounds with reference), return true from affine() and fill α
+  // and β of row r's devices for both directions in affine_step(); this enables the summed
+  // draw of n pulses (pulses_summed). The affine form must hold wherever Δ has the pulse's
+  // sign (up: α − βw ≥ 0).
+  virtual bool affine() const { return false; }
+  virtual void affine_step(const DeviceState& /*s*/, Index /*r*/, AffineRow& /*c*/) const {}
 
   // n draws of the configured c2c distribution.
   void draw_c2c(Rng& rng, Scalar* out, Index n) const;
@@ -172,7 +190,7 @@ class PulsedDevice : public DeviceModel {
   // noise from `rng`; see the definition for the order of the draws.
   void pulses_exact(DeviceState& s, const int32_t* nrow, const int32_t* cols, Index m, Rng& rng,
                     Index r) const;
-  // Constant-step laws with Gaussian noise: one summed draw per device away from the bounds.
+  // Affine laws with Gaussian noise: one summed draw per device away from the bounds.
   void pulses_summed(DeviceState& s, const int32_t* nrow, const int32_t* cols, Index m, Rng& rng,
                      Index r) const;
 };

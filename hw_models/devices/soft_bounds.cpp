@@ -23,6 +23,14 @@ void SoftBoundsDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {
     dw.head(n) = -g.dw.head(n) * (1.0f - w * g.extra[1].head(n)).max(0.0f);
 }
 
+void SoftBoundsDevice::affine_step(const DeviceState& s, Index r, AffineRow& c) const {
+  // Δ_up = dw_up − (dw_up/b_max)·w,  Δ_down = −dw_down + (dw_down/b_min)·w.
+  c.a_up = s.dw_up.row(r);
+  c.b_up = s.dw_up.row(r) * s.extra[0].row(r);
+  c.a_down = -s.dw_down.row(r);
+  c.b_down = -s.dw_down.row(r) * s.extra[1].row(r);
+}
+
 void register_device_soft_bounds(DeviceRegistry& r) {
   r.add_model<SoftBoundsParams, SoftBoundsDevice>(
       "soft_bounds", "Δw = ±dw·(1 − w/b), zero at the bounds (aihwkit SoftBounds; Fusi–Abbott)");

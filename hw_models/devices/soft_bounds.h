@@ -25,6 +25,8 @@ class SoftBoundsDevice : public PulsedDevice {
 
  protected:
   void step(const PulseGroup& g, Index n, RowArray& dw) const override;
+  bool affine() const override { return true; }
+  void affine_step(const DeviceState& s, Index r, AffineRow& c) const override;
   void fabricate_law(DeviceState& s, Rng& fab) const override;
 };
 

@@ -45,6 +45,14 @@ void SoftBoundsReferenceDevice::step(const PulseGroup& g, Index n, RowArray& dw)
     dw.head(n) = -(g.dw.head(n) + g.extra[1].head(n) * w).max(0.0f);
 }
 
+void SoftBoundsReferenceDevice::affine_step(const DeviceState& s, Index r, AffineRow& c) const {
+  // Δ_up = dw_up − s⁺·w,  Δ_down = −dw_down − s⁻·w.
+  c.a_up = s.dw_up.row(r);
+  c.b_up = s.extra[0].row(r);
+  c.a_down = -s.dw_down.row(r);
+  c.b_down = s.extra[1].row(r);
+}
+
 void register_device_soft_bounds_reference(DeviceRegistry& r) {
   r.add_model<SoftBoundsReferenceParams, SoftBoundsReferenceDevice>(
       "soft_bounds_reference",

@@ -42,6 +42,8 @@ class SoftBoundsReferenceDevice : public PulsedDevice {
 
  protected:
   void step(const PulseGroup& g, Index n, RowArray& dw) const override;
+  bool affine() const override { return true; }
+  void affine_step(const DeviceState& s, Index r, AffineRow& c) const override;
   void fabricate_law(DeviceState& s, Rng& fab) const override;
 
  private:

@@ -67,9 +67,11 @@ std::shared_ptr<const hw::DeviceModel> make_device(const std::string& law) {
 }
 
 // Pulse density of the peer comparison (aihwkit CPU, 512², BL 31): probabilities A|x| with
-// A ≈ 1, i.e. lr = dw_min·BL (0.001·31). With x, d uniform in [-1, 1] a device then gets
-// BL·E|x|·E|d| = 31/4 ≈ 7.75 coincidences per update (measured ~7.8).
-constexpr double kLr = 0.001 * 31;
+// A ≈ 1, i.e. lr = (the law's step at the reference point)·BL, 0.001·31 for the default
+// dw_min. With x, d uniform in [-1, 1] a device then gets BL·E|x|·E|d| = 31/4 ≈ 7.75
+// coincidences per update (measured ~7.8), whatever the law, so ns per coincidence compares
+// like with like.
+constexpr int kBl = 31;
 
 struct UpdateTime {
   double us = 0, coincidences = 0;
@@ -108,7 +110,7 @@ UpdateTime time_update(int n, const std::shared_ptr<const hw::DeviceModel>& dev,
                      hw::UpdateRequest req;
                      req.x = &x;
                      req.d = &d;
-                     req.lr = kLr;
+                     req.lr = dev->granularity() * kBl;
                      req.report_dw = false;
                      const hw::UpdateReport rep = tile.update(req);
                      total += rep.pulses_up + rep.pulses_down;
@@ -220,14 +222,15 @@ int command_bench(const BenchArgs& args) {
   const double window = args.quick ? 0.05 : 0.25;
   const bool filtered = !args.sizes.empty() || !args.threads.empty() || !args.laws.empty();
 
-  Config scfg = Config::from_string("scheme: {type: stochastic_pulse, desired_bl: 31}", "bench");
+  Config scfg = Config::from_string(
+      "scheme: {type: stochastic_pulse, desired_bl: " + std::to_string(kBl) + "}", "bench");
   const auto scheme = hw::scheme_registry().create(Scope(scfg, "scheme"));
   std::map<std::string, std::shared_ptr<const hw::DeviceModel>> devices;
   for (const auto& l : laws) devices[l] = make_device(l);
   const auto read_device = make_device("constant_step");
 
   std::cout << "xbarsim " << kVersion << " (" << build_description() << "), " << cpu_model()
-            << "\nstochastic_pulse BL 31, lr " << kLr
+            << "\nstochastic_pulse BL " << kBl << ", lr = the law's step x BL"
             << ", default periphery; wall-clock medians of 3 windows; times in microseconds\n";
   std::vector<Point> points;
   for (int n : sizes)
@@ -270,8 +273,8 @@ int command_bench(const BenchArgs& args) {
   j["build"] = build_description();
   j["build_flags"] = kBuildFlags;
   j["cpu"] = cpu_model();
-  j["lr"] = kLr;
-  j["desired_bl"] = 31;
+  j["lr"] = "the law's step at the reference point (granularity) x desired_bl";
+  j["desired_bl"] = kBl;
   j["timer"] = "wall clock, median of 3 windows of many calls";
   j["rng_floor"] = "one standard normal per coincidence (fill_normal_fast, per-row streams, "
                    "same threads)";
