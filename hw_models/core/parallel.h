@@ -15,8 +15,8 @@ namespace xb {
 void set_threads(int n);
 int threads();
 
-// Calls f(row0, row1) once per block [k·block, min((k+1)·block, n)) covering [0, n); blocks are
-// shared out among the threads. The blocks do not depend on the thread count, so even a
+// Calls f(row0, row1) once per block [k·block, min((k+1)·block, n)) covering [0, n); the threads
+// claim blocks one at a time until none is left (dynamic balance). The blocks do not depend on the thread count, so even a
 // kernel whose floating-point summation order depends on its block shape (Eigen's GEMM
 // blocking) gives bit-identical results on any number of threads. f must only write the rows
 // it was given.

@@ -128,9 +128,12 @@ OpCost Tile::read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool t
   // y.rows [r0, r1) = (W or Wᵀ) xs, parallel over output rows.
   auto mvm = [&](const Eigen::Ref<const BatchMatrix>& xs, BatchMatrix& out) {
     // Blocks of at least ~2^18 multiply-adds, so that small reads stay on one thread (waking a
-    // worker costs more than they do); the block depends on the shape only, not on threads().
+    // worker costs more than they do), and at most 8 blocks: every block of a batched read
+    // packs the whole input batch again (Eigen's GEMM), so smaller blocks cost more than they
+    // balance. The block depends on the shape only, never on threads().
     const Index per_row = std::max<Index>(1, n_in * xs.cols());
-    const Index block = std::max<Index>(64, ((Index(1) << 18) / per_row + 15) / 16 * 16);
+    const Index block = std::max({Index(64), ((Index(1) << 18) / per_row + 15) / 16 * 16,
+                                  ((n_out + 7) / 8 + 15) / 16 * 16});
     parallel_rows(n_out, [&](Index r0, Index r1) {
       if (!transposed)
         out.middleRows(r0, r1 - r0).noalias() = w.middleRows(r0, r1 - r0) * xs;

@@ -324,7 +324,12 @@ void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int3
   const Scalar* z = t.z.data();
   int32_t* ok_out = t.ok.data();
   // Every operation below runs unconditionally (divisions by a safe denominator) and values
-  // are chosen with ternaries, so that the loop has no control flow and vectorises.
+  // are chosen with ternaries, so that the loop has no control flow and vectorises; the
+  // conditions are combined with a bitwise & on purpose.
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wbitwise-instead-of-logical"
+#endif
   const auto row = [&](auto mult_noise) {
     constexpr bool kMult = decltype(mult_noise)::value;
     for (Index j = 0; j < cols; ++j) {
@@ -370,7 +375,7 @@ void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int3
       const Scalar band = kFastPathSigmas * sd;
       const Scalar path_lo = std::min(w0, mean) - band, path_hi = std::max(w0, mean) + band;
       const Scalar d_lo = alpha - beta * path_lo, d_hi = alpha - beta * path_hi;
-      // Non-short-circuit & and unconditional loads: no branch in the loop.
+      // Non-short-circuit & on the conditions and unconditional loads: no branch in the loop.
       const bool pos = (d_lo >= 0.0f) & (d_hi >= 0.0f), neg = (d_lo <= 0.0f) & (d_hi <= 0.0f);
       const bool sign_kept = (up & pos) | (!up & neg);
       const bool domain = (std::abs(beta) <= 0.05f) & (std::abs(x) <= 1.0f) & (q <= 0.01f);
@@ -385,6 +390,9 @@ void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int3
       ok_out[j] = ok ? 1 : 0;
     }
   };
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
   if (p_.mult_noise)
     row(std::true_type{});
   else

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "hw_models/periphery/periphery.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "hw_models/core/fast_normal.h"
 #include "hw_models/core/parallel.h"
@@ -10,15 +12,19 @@ namespace xb::hw {
 
 namespace {
 
-// Rounds to the nearest multiple of step, halves away from zero. Written as add-then-truncate
-// through int32 (cvttps2dq) because Eigen's round() is scalar without SSE4.1; |m/step| stays
-// far below 2^31 since quantisation is only on with a finite range.
-void quantize(BatchMatrix& m, Scalar step) {
+// Rounds to the nearest multiple of step, halves away from zero: add ±0.5 and truncate through
+// int32 (cvttps2dq); |m/step| stays far below 2^31 since quantisation is only on with a
+// finite range. A plain loop, which GCC vectorises (Eigen 3.4 evaluates a comparison inside
+// an array expression one coefficient at a time).
+void quantize(Eigen::Ref<BatchMatrix> m, Scalar step) {
   const Scalar inv = Scalar(1) / step;
-  Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> a(m.data(), m.size());
-  // (a >= 0) − 0.5 is +0.5 or −0.5.
-  a = ((a * inv + ((a >= Scalar(0)).cast<Scalar>() - Scalar(0.5))).cast<int32_t>().cast<Scalar>()) *
-      step;
+  for (Index c = 0; c < m.cols(); ++c) {
+    Scalar* a = m.col(c).data();
+    for (Index i = 0; i < m.rows(); ++i) {
+      const Scalar half = a[i] >= Scalar(0) ? Scalar(0.5) : Scalar(-0.5);
+      a[i] = Scalar(int32_t(a[i] * inv + half)) * step;
+    }
+  }
 }
 
 }  // namespace
@@ -46,15 +52,27 @@ SampleRow Periphery::input_scale(const Eigen::Ref<const BatchMatrix>& x) const {
   return (scale > Scalar(0)).select(scale, Scalar(1));
 }
 
+// Samples (columns) are independent in the converters and the noise, so they are split over
+// the threads in blocks of about 16k values; the counts are kept per column.
+Index Periphery::sample_block(Index lines) {
+  return std::max<Index>(1, 16384 / std::max<Index>(1, lines));
+}
+
 uint64_t Periphery::dac(BatchMatrix& x) const {
-  uint64_t clipped = 0;
-  if (p_.clip_in()) {
-    const Scalar ib = Scalar(p_.inp_bound);
-    clipped = uint64_t((x.array().abs() > ib).count());
-    x = x.cwiseMax(-ib).cwiseMin(ib);
-  }
-  if (p_.quantize_in()) quantize(x, Scalar(p_.inp_res * 2 * p_.inp_bound));
-  return clipped;
+  std::vector<uint64_t> clipped(std::size_t(x.cols()), 0);
+  parallel_rows(x.cols(), [&](Index b0, Index b1) {
+    auto xb = x.middleCols(b0, b1 - b0);
+    if (p_.clip_in()) {
+      const Scalar ib = Scalar(p_.inp_bound);
+      for (Index b = b0; b < b1; ++b)
+        clipped[std::size_t(b)] = uint64_t((x.col(b).array().abs() > ib).count());
+      xb = xb.cwiseMax(-ib).cwiseMin(ib);
+    }
+    if (p_.quantize_in()) quantize(xb, Scalar(p_.inp_res * 2 * p_.inp_bound));
+  }, sample_block(x.rows()));
+  uint64_t total = 0;
+  for (uint64_t c : clipped) total += c;
+  return total;
 }
 
 void Periphery::analog_mvm(const AnalogArray& a, const BatchMatrix& xq, BatchMatrix& y) const {
@@ -96,18 +114,21 @@ void Periphery::output_noise(const BatchMatrix& xq, BatchMatrix& y, const Rng& n
       fill_normal_fast(r, xi.data(), n_out);
       y.col(b).array() += sd * Eigen::Map<const Vector>(xi.data(), n_out).array();
     }
-  }, std::max<Index>(1, 16384 / std::max<Index>(1, n_out)));
+  }, sample_block(n_out));
 }
 
 std::vector<uint32_t> Periphery::adc(BatchMatrix& y) const {
   std::vector<uint32_t> sat(size_t(y.cols()), 0);
-  if (p_.clip_out()) {
-    const Scalar ob = Scalar(p_.out_bound);
-    for (Index b = 0; b < y.cols(); ++b)
-      sat[size_t(b)] = uint32_t((y.col(b).array().abs() >= ob).count());
-    y = y.cwiseMax(-ob).cwiseMin(ob);
-  }
-  if (p_.quantize_out()) quantize(y, Scalar(p_.out_res * 2 * p_.out_bound));
+  parallel_rows(y.cols(), [&](Index b0, Index b1) {
+    auto yb = y.middleCols(b0, b1 - b0);
+    if (p_.clip_out()) {
+      const Scalar ob = Scalar(p_.out_bound);
+      for (Index b = b0; b < b1; ++b)
+        sat[size_t(b)] = uint32_t((y.col(b).array().abs() >= ob).count());
+      yb = yb.cwiseMax(-ob).cwiseMin(ob);
+    }
+    if (p_.quantize_out()) quantize(yb, Scalar(p_.out_res * 2 * p_.out_bound));
+  }, sample_block(y.rows()));
   return sat;
 }
 

@@ -124,6 +124,8 @@ class Periphery {
   std::vector<uint32_t> pass(const AnalogArray& a, const BatchMatrix& xin, BatchMatrix& y,
                              const Rng& noise, uint64_t event, const std::vector<uint32_t>& lanes,
                              ReadCounts& counts) const;
+  // Samples per parallel block of the per-sample stages: about 16k values each.
+  static Index sample_block(Index lines);
 
   PeripheryParams p_;
 };
