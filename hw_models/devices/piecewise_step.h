@@ -40,6 +40,9 @@ class PiecewiseStepDevice : public PulsedDevice {
 
  protected:
   void step(const PulseGroup& g, Index n, RowArray& dw) const override;
+  // Affine on each piece between two nodes: the summed draw applies within the piece.
+  bool affine() const override { return true; }
+  void affine_step(const DeviceState& s, Index r, AffineRow& c) const override;
 
  private:
   PiecewiseStepParams pp_;

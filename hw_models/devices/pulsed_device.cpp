@@ -304,6 +304,7 @@ void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int3
   SummedScratch& t = sc.summed;
   const Index cols = s.cols();
   t.resize(cols);
+  sc.affine.bounded = false;  // the scratch is shared by every device on this thread
   affine_step(s, r, sc.affine);
   const AffineRow& c = sc.affine;
   const Scalar sigma = Scalar(p_.dw_min_std);
@@ -318,11 +319,19 @@ void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int3
   // draw is used (|β| ≤ 0.05, n·|log ρ| ≤ 1, q ≤ 0.01); devices outside it take the per-pulse
   // engine.
   const Scalar add_amp = sigma * Scalar(p_.dw_min);
-  Scalar* w = &s.w(r, 0);
-  const Scalar* lo = &s.w_min(r, 0);
-  const Scalar* hi = &s.w_max(r, 0);
-  const Scalar* z = t.z.data();
-  int32_t* ok_out = t.ok.data();
+  // Raw pointers, marked as not aliasing each other (w and ok_out are the only ones written),
+  // so that the compiler needs no run-time overlap checks.
+  // lo and hi: the device's bounds, or for a piecewise-affine law the part of its current
+  // piece inside them (a draw beyond the 6σ band, probability < 2e-9, is then clipped to the
+  // piece rather than continued on the next one).
+  Scalar* __restrict w = &s.w(r, 0);
+  const Scalar* __restrict lo = c.bounded ? c.v_lo.data() : &s.w_min(r, 0);
+  const Scalar* __restrict hi = c.bounded ? c.v_hi.data() : &s.w_max(r, 0);
+  const Scalar* __restrict z = t.z.data();
+  int32_t* __restrict ok_out = t.ok.data();
+  const int32_t* __restrict counts = nrow;
+  const Scalar *__restrict au = c.a_up.data(), *__restrict ad = c.a_down.data();
+  const Scalar *__restrict bu = c.b_up.data(), *__restrict bd = c.b_down.data();
   // Every operation below runs unconditionally (divisions by a safe denominator) and values
   // are chosen with ternaries, so that the loop has no control flow and vectorises; the
   // conditions are combined with a bitwise & on purpose.
@@ -333,10 +342,10 @@ void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int3
   const auto row = [&](auto mult_noise) {
     constexpr bool kMult = decltype(mult_noise)::value;
     for (Index j = 0; j < cols; ++j) {
-      const int32_t cj = nrow[j];
+      const int32_t cj = counts[j];
       const bool up = cj > 0;
       const Scalar n = Scalar(cj < 0 ? -cj : cj);
-      const Scalar a_up = c.a_up(j), a_down = c.a_down(j), b_up = c.b_up(j), b_down = c.b_down(j);
+      const Scalar a_up = au[j], a_down = ad[j], b_up = bu[j], b_down = bd[j];
       const Scalar alpha = up ? a_up : a_down, beta = up ? b_up : b_down;
       const bool flat = beta == 0.0f;
       const Scalar beta_safe = flat ? 1.0f : beta;

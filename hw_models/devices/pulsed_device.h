@@ -133,9 +133,14 @@ struct PulseGroup {
   std::vector<RowArray> extra;  // the law's own constants (DeviceState::extra), gathered
 };
 
-// α and β of an affine step law Δ(w) = α − β·w for the devices of one row, per direction.
+// α and β of an affine step law Δ(w) = α − β·w for the devices of one row, per direction. A
+// law that is affine only piecewise sets `bounded` and the interval [v_lo, v_hi] of each
+// device's current piece intersected with its bounds; the summed draw is then used only
+// inside it.
 struct AffineRow {
   RowArray a_up, b_up, a_down, b_down;
+  bool bounded = false;
+  RowArray v_lo, v_hi;
 };
 
 // A pulsed device: the base implements fabrication, the pulse engine, write noise,

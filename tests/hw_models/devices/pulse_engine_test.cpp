@@ -184,7 +184,8 @@ TEST(PulseEngine, EveryStateDependentLawHasAReferenceCase) {
   }
 }
 
-// The summed draw of affine laws (one Gaussian of the exact mean and variance of n pulses)
+// The summed draw of affine laws (one Gaussian of the exact mean and variance of n pulses;
+// piecewise_step is affine between two nodes)
 // against the per-pulse engine on identical devices (no device-to-device spread): means and
 // variances within 5 standard errors, and the two-sample Kolmogorov–Smirnov distance below
 // its 0.1 % critical value (1.95·sqrt(2/N)); near a bound most devices take the exact engine
@@ -225,11 +226,13 @@ TEST(PulseEngine, SummedDrawOfAffineLawsMatchesPulseByPulse) {
       "{type: soft_bounds, mult_noise: false, " + same + "}",
       "{type: linear_step, gamma_up: 0.5, gamma_down: 0.5, gamma_up_dtod: 0, "
       "gamma_down_dtod: 0, " + same + "}",
-      "{type: soft_bounds_reference, " + same + "}"};
+      "{type: soft_bounds_reference, " + same + "}",
+      "{type: piecewise_step, piecewise_up: [1.5, 1.0, 0.4], piecewise_down: [0.3, 1.0, 1.2], " +
+          same + "}"};
   const double N = double(kN * kN);
   for (const std::string& law : laws)
     for (int n : {9, 31, -20})
-      for (double w0 : {0.0, 0.55}) {
+      for (double w0 : {0.0, 0.55, -0.3}) {
         const std::string exact = law.substr(0, law.size() - 1) + ", summed_pulses: false}";
         const Array a = pulsed(law, w0, n, 21), b = pulsed(exact, w0, n, 22);
         const Moments ma = moments(a), mb = moments(b);
