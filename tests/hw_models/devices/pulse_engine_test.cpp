@@ -14,6 +14,9 @@
 #include <numeric>
 
 #include "hw_models/core/fast_normal.h"
+#include "hw_models/core/parallel.h"
+#include "hw_models/crossbar/tile.h"
+#include "hw_models/update/update_scheme.h"
 #include "hw_models/devices/exp_step.h"
 #include "tests/hw_models/devices/device_test_util.h"
 
@@ -267,6 +270,34 @@ TEST(PulseEngine, SummedSoftBoundsMomentsEqualTheRecursion) {
     m = moments(pulsed(base + ", mult_noise: false}", 0.0, n, 24));
     EXPECT_NEAR(m.mean, mean, tol_mean(v, N)) << n;
     EXPECT_NEAR(m.var, v, tol_var(v, N)) << n;
+  }
+}
+
+// Every law through a tile and the stochastic_pulse scheme: the same weights on one and on two
+// threads (rows are claimed by whichever thread is free; each row draws from its own stream).
+TEST(PulseEngine, EveryLawGivesTheSameWeightsOnOneAndTwoThreads) {
+  Config sc = Config::from_string("scheme: {type: stochastic_pulse}", "test.yaml");
+  const auto scheme = scheme_registry().create(Scope(sc, "scheme"));
+  Rng data(5, Stream::data);
+  BatchMatrix x(64, 4), d(256, 4);
+  for (Index i = 0; i < x.size(); ++i) x.data()[i] = Scalar(2 * data.uniform() - 1);
+  for (Index i = 0; i < d.size(); ++i) d.data()[i] = Scalar(2 * data.uniform() - 1);
+  for (const std::string& law : device_registry().names()) {
+    const std::shared_ptr<const DeviceModel> dev(make_device("{type: " + law + "}"));
+    auto run = [&](int threads) {
+      set_threads(threads);
+      Tile t(TileParams{}, PeripheryParams{}, dev, 256, 64, 1, 0, scheme->clone());
+      UpdateRequest r;
+      r.x = &x;
+      r.d = &d;
+      r.lr = dev->granularity() * 31;
+      for (int k = 0; k < 3; ++k) t.update(r);
+      set_threads(1);
+      return Matrix(t.weights());
+    };
+    const Matrix one = run(1), two = run(2);
+    EXPECT_TRUE(one == two) << law;
+    EXPECT_GT((one.array() != 0).count(), 0) << law;
   }
 }
 
