@@ -37,6 +37,36 @@ bool ExpStepDevice::c2c_amplitude(const PulseGroup& g, Index n, const RowArray& 
   return true;
 }
 
+void ExpStepDevice::affine_step(const DeviceState& s, Index r, AffineRow& c) const {
+  // With E = A·e^(±γz) and z' = e0 = 2a/(b_max − b_min): Δ_up = dw_up(1 − E_up), Δ' =
+  // −dw_up·E_up·γ_up·e0, Δ'' = Δ'·γ_up·e0; Δ_down = −dw_down(1 − E_down), Δ' = −dw_down·E_down·
+  // γ_down·e0, Δ'' = −Δ'·γ_down·e0. |Δ''| grows by at most e^(γe0h) over a half-width h, so
+  // h is shrunk by e^(−γe0h/2) to bound it (a zero step, E ≥ 1, gives h = 0).
+  const RowArray w = s.w.row(r), e0 = s.extra[0].row(r);
+  const RowArray z = e0 * w + Scalar(ep_.b);
+  RowArray h_up, h_down;
+  {
+    const Scalar g = Scalar(ep_.gamma_up);
+    const RowArray e = Scalar(ep_.A_up) * (g * z).exp();
+    const RowArray d0 = s.dw_up.row(r) * (1.0f - e).max(0.0f);
+    const RowArray d1 = -s.dw_up.row(r) * e * g * e0 * (1.0f - e).sign().max(0.0f);
+    tangent(w, d0, d1, d1 * g * e0, c.a_up, c.b_up, h_up);
+    h_up *= (-0.5f * g * e0 * h_up).exp();
+  }
+  {
+    const Scalar g = Scalar(ep_.gamma_down);
+    const RowArray e = Scalar(ep_.A_down) * (-g * z).exp();
+    const RowArray d0 = -s.dw_down.row(r) * (1.0f - e).max(0.0f);
+    const RowArray d1 = -s.dw_down.row(r) * e * g * e0 * (1.0f - e).sign().max(0.0f);
+    tangent(w, d0, d1, d1 * g * e0, c.a_down, c.b_down, h_down);
+    h_down *= (-0.5f * g * e0 * h_down).exp();
+  }
+  c.bounded = true;
+  const RowArray h = h_up.min(h_down);
+  c.v_lo = (w - h).max(s.w_min.row(r));
+  c.v_hi = (w + h).min(s.w_max.row(r));
+}
+
 double ExpStepDevice::granularity() const {
   // Mean of the nominal up and down steps at w = 0 (z = b).
   const double fu = std::max(1.0 - ep_.A_up * std::exp(ep_.gamma_up * ep_.b), 0.0);

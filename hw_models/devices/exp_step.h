@@ -46,6 +46,9 @@ class ExpStepDevice : public PulsedDevice {
 
  protected:
   void step(const PulseGroup& g, Index n, RowArray& dw) const override;
+  // The summed draw along the tangent (PulsedDevice::tangent), with the common c2c noise only.
+  bool affine() const override { return ep_.dw_min_std_add == 0 && ep_.dw_min_std_slope == 0; }
+  void affine_step(const DeviceState& s, Index r, AffineRow& c) const override;
   void fabricate_law(DeviceState& s, Rng& fab) const override;
   bool c2c_amplitude(const PulseGroup& g, Index n, const RowArray& dw,
                      RowArray& amp) const override;

@@ -35,6 +35,9 @@ class PowStepDevice : public PulsedDevice {
 
  protected:
   void step(const PulseGroup& g, Index n, RowArray& dw) const override;
+  // The summed draw along the tangent (PulsedDevice::tangent).
+  bool affine() const override { return true; }
+  void affine_step(const DeviceState& s, Index r, AffineRow& c) const override;
   void fabricate_law(DeviceState& s, Rng& fab) const override;
 
  private:

@@ -282,6 +282,16 @@ void PulsedDevice::pulses_exact(DeviceState& s, const int32_t* nrow, const int32
 // beyond the band by 4·Φ̄(6) ≈ 4e-9. The other pulsed devices take the exact per-pulse engine,
 // after the summed draws, on the same row stream. Everything but the draw is whole-row
 // array code.
+void PulsedDevice::tangent(const RowArray& w0, const RowArray& d0, const RowArray& d1,
+                           const RowArray& d2, RowArray& alpha, RowArray& beta,
+                           RowArray& half_width) {
+  beta = -d1;
+  alpha = d0 - d1 * w0;
+  half_width = (2.0f * kTangentTolerance * d0.abs() / d2.abs().max(1e-30f))
+                   .sqrt()
+                   .min(0.5f * d0.abs() / d1.abs().max(1e-30f));
+}
+
 namespace {
 
 // log(1 + x) for |x| ≤ 0.05: its series to x⁸ (truncation below 0.05⁹/9 ≈ 2e-13).

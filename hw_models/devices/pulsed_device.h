@@ -114,8 +114,9 @@ struct PulsedParams {
     f("read_noise_std", read_noise_std, "1",
       "additive read-noise std in weight units, or the pcm model's scale; 0 = off");
     f("summed_pulses", summed_pulses, "",
-      "affine step laws with Gaussian c2c noise: draw a device's n pulses as one Gaussian of "
-      "their exact mean and variance (true) or pulse by pulse (false)");
+      "Gaussian c2c noise: draw a device's n pulses as one Gaussian of their mean and variance "
+      "(exact for affine laws, along the tangent within 1e-3 for exp_step and pow_step; "
+      "docs/devices.md) or pulse by pulse (false)");
   }
   void validate(const Scope& s) const;
 };
@@ -142,6 +143,10 @@ struct AffineRow {
   bool bounded = false;
   RowArray v_lo, v_hi;
 };
+
+// ε of the tangent of smooth laws (PulsedDevice::tangent): along it, each pulse's mean step and
+// noise amplitude are within ε·|Δ| of the law's.
+inline constexpr Scalar kTangentTolerance = 1e-3f;
 
 // A pulsed device: the base implements fabrication, the pulse engine, write noise,
 // decay/diffusion, reset and the read path; a model supplies its step law.
@@ -184,6 +189,13 @@ class PulsedDevice : public DeviceModel {
   // sign (up: α − βw ≥ 0).
   virtual bool affine() const { return false; }
   virtual void affine_step(const DeviceState& /*s*/, Index /*r*/, AffineRow& /*c*/) const {}
+  // Smooth laws (exp_step, pow_step) offer their tangent instead: from the step d0, slope d1
+  // and a bound d2 on |Δ''| at each device's weight w0 (one direction), the tangent
+  // α − βw = d0 + d1·(w − w0) and the half-width h = sqrt(2ε|d0|/d2) around w0 within which
+  // the law stays within ε·|d0| of it (ε = kTangentTolerance); also |d1|·h ≤ |d0|/2, so the
+  // step keeps its sign. Whole-row array code.
+  static void tangent(const RowArray& w0, const RowArray& d0, const RowArray& d1,
+                      const RowArray& d2, RowArray& alpha, RowArray& beta, RowArray& half_width);
 
   // n draws of the configured c2c distribution.
   void draw_c2c(Rng& rng, Scalar* out, Index n) const;

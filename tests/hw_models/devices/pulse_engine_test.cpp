@@ -231,7 +231,13 @@ TEST(PulseEngine, SummedDrawOfAffineLawsMatchesPulseByPulse) {
       "gamma_down_dtod: 0, " + same + "}",
       "{type: soft_bounds_reference, " + same + "}",
       "{type: piecewise_step, piecewise_up: [1.5, 1.0, 0.4], piecewise_down: [0.3, 1.0, 1.2], " +
-          same + "}"};
+          same + "}",
+      // Smooth laws along their tangent (an approximation within 1e-3 of the step).
+      "{type: exp_step, " + same + "}",
+      "{type: exp_step, dw_min_dtod: 0, up_down_dtod: 0, w_min_dtod: 0, w_max_dtod: 0}",
+      "{type: pow_step, pow_gamma: 1.7, pow_gamma_dtod: 0, " + same + "}",
+      "{type: pow_step, pow_gamma: 0.6, pow_gamma_dtod: 0, dw_min_dtod: 0, up_down_dtod: 0, "
+      "w_min_dtod: 0, w_max_dtod: 0}"};
   const double N = double(kN * kN);
   for (const std::string& law : laws)
     for (int n : {9, 31, -20})
@@ -243,6 +249,33 @@ TEST(PulseEngine, SummedDrawOfAffineLawsMatchesPulseByPulse) {
         EXPECT_NEAR(ma.mean, mb.mean, tol_mean(2 * mb.var, N) + 1e-7) << what;
         EXPECT_NEAR(ma.var, mb.var, tol_var(mb.var, N / 2, mb.kurtosis) + 1e-12) << what;
         EXPECT_LT(ks_distance(a, b), 1.95 * std::sqrt(2 / N)) << what;
+      }
+}
+
+// Without noise the summed draw is the mean path: exact for the affine laws (to float rounding),
+// and for exp_step and pow_step within the tangent's tolerance, ε·|Δ| per pulse (ε = 1e-3).
+TEST(PulseEngine, NoiseFreeSummedDrawIsWithinItsStatedTolerance) {
+  const std::string quiet = "dw_min_std: 0, dw_min_dtod: 0, up_down_dtod: 0, w_min_dtod: 0, "
+                            "w_max_dtod: 0";
+  const std::vector<std::pair<std::string, double>> laws = {
+      {"{type: soft_bounds, " + quiet + "}", 1e-5},
+      {"{type: linear_step, gamma_up: 0.5, gamma_down: 0.5, gamma_up_dtod: 0, "
+       "gamma_down_dtod: 0, " + quiet + "}", 1e-5},
+      {"{type: piecewise_step, piecewise_up: [1.5, 1.0, 0.4], piecewise_down: [0.3, 1.0, 1.2], " +
+           quiet + "}", 1e-5},
+      {"{type: exp_step, " + quiet + "}", kTangentTolerance},
+      {"{type: pow_step, pow_gamma: 1.7, pow_gamma_dtod: 0, " + quiet + "}",
+       kTangentTolerance}};
+  for (const auto& [law, eps] : laws)
+    for (int n : {1, 9, 31, -20})
+      for (double w0 : {-0.3, 0.0, 0.2, 0.45}) {
+        const std::string exact = law.substr(0, law.size() - 1) + ", summed_pulses: false}";
+        auto d = make_device(law);
+        const double dw = dynamic_cast<const PulsedDevice&>(*d).pulsed_params().dw_min;
+        const Array a = pulsed(law, w0, n, 25), b = pulsed(exact, w0, n, 25);
+        // |Δ| ≤ 1.5·dw_min for these laws (up_down = 0; factors ≤ 1.5).
+        EXPECT_LE((a - b).abs().maxCoeff(), eps * std::abs(n) * 1.5 * dw + 1e-7)
+            << law << " n " << n << " w0 " << w0;
       }
 }
 
