@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "tile read/update speed vs plain Eigen and an RNG floor");
   bench->add_option("--json", bench_args.json, "write the figures to this JSON file");
   bench->add_flag("--quick", bench_args.quick, "128 and 512 only, short timing windows");
-  bench->add_option("--size", bench_args.sizes, "tile sizes n of n x n tiles (default 256 512 2048)")
+  bench->add_option("--size", bench_args.sizes, "tile sizes n (n x n; default 256 512 2048)")
       ->check(CLI::Range(8, 8192));
   bench->add_option("--threads", bench_args.threads, "thread counts (default 1 2)")
       ->check(CLI::Range(1, 256));

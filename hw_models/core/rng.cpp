@@ -109,8 +109,10 @@ void philox16(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, u
   }
   // Transpose within each 128-bit lane q (blocks 4q .. 4q+3), then store lane by lane.
   for (int g = 0; g < G; ++g) {
-    const __m512i t0 = _mm512_unpacklo_epi32(x0[g], x1[g]), t1 = _mm512_unpacklo_epi32(x2[g], x3[g]);
-    const __m512i t2 = _mm512_unpackhi_epi32(x0[g], x1[g]), t3 = _mm512_unpackhi_epi32(x2[g], x3[g]);
+    const __m512i t0 = _mm512_unpacklo_epi32(x0[g], x1[g]);
+    const __m512i t1 = _mm512_unpacklo_epi32(x2[g], x3[g]);
+    const __m512i t2 = _mm512_unpackhi_epi32(x0[g], x1[g]);
+    const __m512i t3 = _mm512_unpackhi_epi32(x2[g], x3[g]);
     const __m512i r[4] = {_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1),
                           _mm512_unpacklo_epi64(t2, t3), _mm512_unpackhi_epi64(t2, t3)};
     uint32_t* o = out + 64 * g;

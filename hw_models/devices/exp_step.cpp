@@ -42,29 +42,26 @@ void ExpStepDevice::affine_step(const DeviceState& s, Index r, AffineRow& c) con
   // −dw_up·E_up·γ_up·e0, Δ'' = Δ'·γ_up·e0; Δ_down = −dw_down(1 − E_down), Δ' = −dw_down·E_down·
   // γ_down·e0, Δ'' = −Δ'·γ_down·e0. |Δ''| grows by at most e^(γe0h) over a half-width h, so
   // h is shrunk by e^(−γe0h/2) to bound it (a zero step, E ≥ 1, gives h = 0).
-  const RowArray w = s.w.row(r), e0 = s.extra[0].row(r);
-  const RowArray z = e0 * w + Scalar(ep_.b);
-  RowArray h_up, h_down;
-  {
-    const Scalar g = Scalar(ep_.gamma_up);
-    const RowArray e = Scalar(ep_.A_up) * (g * z).exp();
-    const RowArray d0 = s.dw_up.row(r) * (1.0f - e).max(0.0f);
-    const RowArray d1 = -s.dw_up.row(r) * e * g * e0 * (1.0f - e).sign().max(0.0f);
-    tangent(w, d0, d1, d1 * g * e0, c.a_up, c.b_up, h_up);
-    h_up *= (-0.5f * g * e0 * h_up).exp();
-  }
-  {
-    const Scalar g = Scalar(ep_.gamma_down);
-    const RowArray e = Scalar(ep_.A_down) * (-g * z).exp();
-    const RowArray d0 = -s.dw_down.row(r) * (1.0f - e).max(0.0f);
-    const RowArray d1 = -s.dw_down.row(r) * e * g * e0 * (1.0f - e).sign().max(0.0f);
-    tangent(w, d0, d1, d1 * g * e0, c.a_down, c.b_down, h_down);
-    h_down *= (-0.5f * g * e0 * h_down).exp();
-  }
+  // Named arrays per thread: assigning to one of the same size does not allocate.
+  thread_local RowArray w, e0, z, e, d0, d1, d2, h_up, h_down;
+  w = s.w.row(r);
+  e0 = s.extra[0].row(r);
+  z = e0 * w + Scalar(ep_.b);
+  const auto side = [&](Scalar g, Scalar a, const Eigen::Ref<const RowArray>& dw, Scalar sign,
+                        RowArray& alpha, RowArray& beta, RowArray& h) {
+    e = a * (sign * g * z).exp();
+    d0 = sign * dw * (1.0f - e).max(0.0f);
+    d1 = -dw * e * g * e0 * (1.0f - e).sign().max(0.0f);
+    d2 = d1 * g * e0;
+    tangent(w, d0, d1, d2, alpha, beta, h);
+    h *= (-0.5f * g * e0 * h).exp();
+  };
+  side(Scalar(ep_.gamma_up), Scalar(ep_.A_up), s.dw_up.row(r), 1.0f, c.a_up, c.b_up, h_up);
+  side(Scalar(ep_.gamma_down), Scalar(ep_.A_down), s.dw_down.row(r), -1.0f, c.a_down, c.b_down,
+       h_down);
   c.bounded = true;
-  const RowArray h = h_up.min(h_down);
-  c.v_lo = (w - h).max(s.w_min.row(r));
-  c.v_hi = (w + h).min(s.w_max.row(r));
+  c.v_lo = (w - h_up.min(h_down)).max(s.w_min.row(r));
+  c.v_hi = (w + h_up.min(h_down)).min(s.w_max.row(r));
 }
 
 double ExpStepDevice::granularity() const {

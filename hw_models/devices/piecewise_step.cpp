@@ -22,7 +22,8 @@ Scalar piecewise_factor(const std::vector<Scalar>& nodes, Scalar w, Scalar lo, S
   const Scalar t = std::clamp((w - lo) / std::max(hi - lo, Scalar(1e-12)), Scalar(0), Scalar(1)) *
                    Scalar(m - 1);
   const Index k = std::min(Index(t), m - 2);  // t >= 0: truncation is floor
-  return nodes[std::size_t(k)] + (t - Scalar(k)) * (nodes[std::size_t(k) + 1] - nodes[std::size_t(k)]);
+  const Scalar v0 = nodes[std::size_t(k)], v1 = nodes[std::size_t(k) + 1];
+  return v0 + (t - Scalar(k)) * (v1 - v0);
 }
 
 void PiecewiseStepDevice::step(const PulseGroup& g, Index n, RowArray& dw) const {

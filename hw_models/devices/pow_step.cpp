@@ -43,28 +43,29 @@ void PowStepDevice::affine_step(const DeviceState& s, Index r, AffineRow& c) con
   // Δ = ±dw·ω^γ with ω the normalised distance to the bound (ω' = ∓inv): Δ' = −dw·γ·inv·
   // ω^(γ−1) in both directions, Δ'' = ±dw·γ(γ−1)·inv²·ω^(γ−2). Over ω ∈ [ω0/2, 3ω0/2]
   // (h·inv ≤ ω0/2) ω^(γ−2) is at most K = max(2^(2−γ), 1.5^(γ−2)) times its value at ω0.
-  const RowArray w = s.w.row(r), inv = s.extra[2].row(r);
-  const auto side = [&](const RowArray& omega, const RowArray& gamma, const RowArray& dw,
-                        Scalar sign, RowArray& alpha, RowArray& beta) {
-    const RowArray lw = omega.max(1e-30f).log();
-    const RowArray d0 = sign * dw * (gamma * lw).exp() * (omega * 1e30f).min(1.0f);
-    const RowArray d1 = -dw * gamma * inv * ((gamma - 1.0f) * lw).exp();
-    const RowArray k = ((2.0f - gamma) * Scalar(std::log(2.0))).exp().max(
-        ((gamma - 2.0f) * Scalar(std::log(1.5))).exp());
-    const RowArray d2 = dw * gamma * (gamma - 1.0f).abs() * inv * inv *
-                        ((gamma - 2.0f) * lw).exp() * k;
-    RowArray h;
+  // Named arrays per thread: assigning to one of the same size does not allocate.
+  thread_local RowArray w, inv, omega, lw, d0, d1, d2, h_up, h_down;
+  w = s.w.row(r);
+  inv = s.extra[2].row(r);
+  const auto side = [&](const Eigen::Ref<const RowArray>& gamma,
+                        const Eigen::Ref<const RowArray>& dw, Scalar sign, RowArray& alpha,
+                        RowArray& beta, RowArray& h) {
+    lw = omega.max(1e-30f).log();
+    d0 = sign * dw * (gamma * lw).exp() * (omega * 1e30f).min(1.0f);
+    d1 = -dw * gamma * inv * ((gamma - 1.0f) * lw).exp();
+    d2 = dw * gamma * (gamma - 1.0f).abs() * inv * inv * ((gamma - 2.0f) * lw).exp() *
+         ((2.0f - gamma) * Scalar(std::log(2.0))).exp().max(
+             ((gamma - 2.0f) * Scalar(std::log(1.5))).exp());
     tangent(w, d0, d1, d2, alpha, beta, h);
-    return RowArray(h.min(0.5f * omega / inv));
+    h = h.min(0.5f * omega / inv);
   };
-  const RowArray up = side(((s.w_max.row(r) - w) * inv).max(0.0f), s.extra[0].row(r),
-                           s.dw_up.row(r), 1.0f, c.a_up, c.b_up);
-  const RowArray down = side(((w - s.w_min.row(r)) * inv).max(0.0f), s.extra[1].row(r),
-                             s.dw_down.row(r), -1.0f, c.a_down, c.b_down);
+  omega = ((s.w_max.row(r) - w) * inv).max(0.0f);
+  side(s.extra[0].row(r), s.dw_up.row(r), 1.0f, c.a_up, c.b_up, h_up);
+  omega = ((w - s.w_min.row(r)) * inv).max(0.0f);
+  side(s.extra[1].row(r), s.dw_down.row(r), -1.0f, c.a_down, c.b_down, h_down);
   c.bounded = true;
-  const RowArray h = up.min(down);
-  c.v_lo = (w - h).max(s.w_min.row(r));
-  c.v_hi = (w + h).min(s.w_max.row(r));
+  c.v_lo = (w - h_up.min(h_down)).max(s.w_min.row(r));
+  c.v_hi = (w + h_up.min(h_down)).min(s.w_max.row(r));
 }
 
 double PowStepDevice::granularity() const {

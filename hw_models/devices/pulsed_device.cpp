@@ -179,11 +179,12 @@ void PulsedDevice::pulses_exact(DeviceState& s, const int32_t* nrow, const int32
   EngineScratch& sc = scratch();  // reserved by apply_pulses
   // The gathers below visit the row's devices in count order, which the hardware prefetcher
   // cannot follow; ask for the row's cache lines now, so that they arrive during the sort.
-  const Index cols_total = s.cols();
-  for (const Array* a : {&s.w, &s.dw_up, &s.dw_down, &s.w_min, &s.w_max})
-    for (Index j = 0; j < cols_total; j += 64 / Index(sizeof(Scalar))) __builtin_prefetch(&(*a)(r, j));
-  for (const Array& a : s.extra)
-    for (Index j = 0; j < cols_total; j += 64 / Index(sizeof(Scalar))) __builtin_prefetch(&a(r, j));
+  const Index cols_total = s.cols(), line = 64 / Index(sizeof(Scalar));
+  const auto prefetch_row = [&](const Array& a) {
+    for (Index j = 0; j < cols_total; j += line) __builtin_prefetch(&a(r, j));
+  };
+  for (const Array* a : {&s.w, &s.dw_up, &s.dw_down, &s.w_min, &s.w_max}) prefetch_row(*a);
+  for (const Array& a : s.extra) prefetch_row(a);
   // Counting sort by (direction, count descending, column ascending); hist[c] counts up
   // devices with count c, hist[kmax + 1 + c] down devices.
   int kmax = 0;

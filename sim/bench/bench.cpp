@@ -217,7 +217,8 @@ int command_bench(const BenchArgs& args) {
     std::remove(probe.c_str());
   }
   std::vector<int> sizes = args.sizes;
-  if (sizes.empty()) sizes = args.quick ? std::vector<int>{128, 512} : std::vector<int>{256, 512, 2048};
+  if (sizes.empty())
+    sizes = args.quick ? std::vector<int>{128, 512} : std::vector<int>{256, 512, 2048};
   std::vector<int> thread_counts = args.threads.empty() ? std::vector<int>{1, 2} : args.threads;
   const double window = args.quick ? 0.05 : 0.25;
   const bool filtered = !args.sizes.empty() || !args.threads.empty() || !args.laws.empty();
