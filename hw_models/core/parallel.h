@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Row-parallel helper. One global thread count (set from `--threads`); work is split into
-// contiguous row blocks, one per thread. Kernels that use it draw the noise of row r from
-// rng.at(event, r) (or draw it serially before the parallel section), so results are
-// bit-identical for any thread count: threads change only who computes a row, never what.
+// fixed row blocks that the threads claim one at a time. Kernels that use it draw the noise of
+// row r from rng.at(event, r) (or draw it serially before the parallel section), so results
+// are bit-identical for any thread count: threads change only who computes a row, never what.
 #pragma once
 
 #include <functional>
