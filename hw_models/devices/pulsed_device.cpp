@@ -127,16 +127,6 @@ void PulsedDevice::draw_c2c(Rng& rng, Scalar* out, Index n) const {
 
 namespace {
 
-// Row arrays of the summed draw (pulses_summed), reused: a resize to the same size is free.
-struct SummedScratch {
-  RowArray z;                                // the normals, at their columns
-  Eigen::Array<int32_t, 1, Eigen::Dynamic> ok;  // 1 = took the summed draw
-  void resize(Index cols) {
-    z.resize(cols);
-    ok.resize(cols);
-  }
-};
-
 // Per-thread scratch of the pulse engine, grown on demand and never shrunk: no allocation on
 // the hot path once warmed up (resizing an Eigen array to another size would reallocate).
 struct EngineScratch {
@@ -146,11 +136,14 @@ struct EngineScratch {
   PulseGroup group;
   RowArray dw, amp;
   AffineRow affine;
-  SummedScratch summed;
+  RowArray z;                                   // summed draw: the normals, at their columns
+  Eigen::Array<int32_t, 1, Eigen::Dynamic> ok;  // summed draw: 1 = taken
 
   void reserve(Index cols, std::size_t n_extra) {
     if (dw.size() < cols) {
-      for (RowArray* a : {&group.w, &group.dw, &group.lo, &group.hi, &dw, &amp}) a->resize(cols);
+      for (RowArray* a : {&group.w, &group.dw, &group.lo, &group.hi, &dw, &amp, &z})
+        a->resize(cols);
+      ok.resize(cols);
       for (RowArray& e : group.extra) e.resize(cols);
       order.resize(std::size_t(cols));
       active.resize(std::size_t(cols));
@@ -265,24 +258,6 @@ void PulsedDevice::pulses_exact(DeviceState& s, const int32_t* nrow, const int32
   }
 }
 
-// Summed draw for affine laws, Δ(w) = α − βw, with Gaussian c2c noise. Write ρ = 1 − β. The
-// mean path of n same-direction pulses from w₀ is m_k = w₀ + Δ₀·(1 − ρᵏ)/β (Δ₀ = Δ(w₀);
-// k·Δ₀ when β = 0), and its variance is, exactly:
-//   additive noise a·ξ (a = σ·dw_min):  a²·Σ_{k<n} ρ^{2k}
-//   multiplicative Δ(w)(1 + σξ):        (σΔ₀)²·ρ^{2n−2}·((1 + q)ⁿ − 1)/q,  q = (βσ/ρ)²
-// (the distance to the fixed point w* = α/β is multiplied by ρ − βσξ at each pulse, so its
-// first two moments are products). One Gaussian with this mean and variance replaces the n
-// pulses. It is exact in distribution for a constant step (β = 0) and for additive noise (a
-// linear recursion with Gaussian inputs); for multiplicative noise with β ≠ 0 it matches the
-// first two moments exactly and the third through a Cornish–Fisher term (the skewness is
-// ~3√n·βσ; what remains is measured against the per-pulse engine in
-// tests/hw_models/devices/pulse_engine_test.cpp). Clipping and the affine form's region
-// (Δ keeps the pulse's sign) only matter if the path leaves them at some intermediate pulse:
-// the summed draw is used for devices whose whole band [min(w₀, m_n) − z·sd, max(w₀, m_n) +
-// z·sd] (z = 6) lies inside both; for a random walk Lévy's inequality bounds an excursion
-// beyond the band by 4·Φ̄(6) ≈ 4e-9. The other pulsed devices take the exact per-pulse engine,
-// after the summed draws, on the same row stream. Everything but the draw is whole-row
-// array code.
 void PulsedDevice::tangent(const RowArray& w0, const RowArray& d0, const RowArray& d1,
                            const RowArray& d2, RowArray& alpha, RowArray& beta,
                            RowArray& half_width) {
@@ -309,22 +284,38 @@ inline Scalar expm1_small(Scalar x) {
 
 }  // namespace
 
+// Summed draw for affine laws, Δ(w) = α − βw, with Gaussian c2c noise. Write ρ = 1 − β. The
+// mean path of n same-direction pulses from w₀ is m_k = w₀ + Δ₀·(1 − ρᵏ)/β (Δ₀ = Δ(w₀);
+// k·Δ₀ when β = 0), and its variance is, exactly:
+//   additive noise a·ξ (a = σ·dw_min):  a²·Σ_{k<n} ρ^{2k}
+//   multiplicative Δ(w)(1 + σξ):        (σΔ₀)²·ρ^{2n−2}·((1 + q)ⁿ − 1)/q,  q = (βσ/ρ)²
+// (the distance to the fixed point w* = α/β is multiplied by ρ − βσξ at each pulse, so its
+// first two moments are products). One Gaussian with this mean and variance replaces the n
+// pulses. It is exact in distribution for a constant step (β = 0) and for additive noise (a
+// linear recursion with Gaussian inputs); for multiplicative noise with β ≠ 0 it matches the
+// first two moments exactly and the third through a Cornish–Fisher term (the skewness is
+// ~3√n·βσ; what remains is measured against the per-pulse engine in
+// tests/hw_models/devices/pulse_engine_test.cpp). Clipping and the affine form's region
+// (Δ keeps the pulse's sign) only matter if the path leaves them at some intermediate pulse:
+// the summed draw is used for devices whose whole band [min(w₀, m_n) − z·sd, max(w₀, m_n) +
+// z·sd] (z = 6) lies inside both; for a random walk Lévy's inequality bounds an excursion
+// beyond the band by 4·Φ̄(6) ≈ 4e-9. The other pulsed devices take the exact per-pulse engine,
+// after the summed draws, on the same row stream. Everything but the draw is whole-row
+// array code.
 void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int32_t* act,
                                  Index m, Rng& rng, Index r) const {
-  EngineScratch& sc = scratch();
-  SummedScratch& t = sc.summed;
+  EngineScratch& sc = scratch();  // reserved by apply_pulses
   const Index cols = s.cols();
-  t.resize(cols);
   sc.affine.bounded = false;  // the scratch is shared by every device on this thread
   affine_step(s, r, sc.affine);
   const AffineRow& c = sc.affine;
   const Scalar sigma = Scalar(p_.dw_min_std);
   // One normal per pulsed device, in column order, placed at its column (0 elsewhere).
-  t.z.setZero();
+  sc.z.head(cols).setZero();
   if (sigma > 0) {
     if (sc.xi.size() < std::size_t(m)) sc.xi.resize(std::size_t(m));
     xb::fill_normal_fast(rng, sc.xi.data(), m);
-    for (Index k = 0; k < m; ++k) t.z(act[k]) = sc.xi[std::size_t(k)];
+    for (Index k = 0; k < m; ++k) sc.z(act[k]) = sc.xi[std::size_t(k)];
   }
   // One plain loop over the row: the functions are polynomials on the domain where the summed
   // draw is used (|β| ≤ 0.05, n·|log ρ| ≤ 1, q ≤ 0.01); devices outside it take the per-pulse
@@ -338,8 +329,8 @@ void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int3
   Scalar* __restrict w = &s.w(r, 0);
   const Scalar* __restrict lo = c.bounded ? c.v_lo.data() : &s.w_min(r, 0);
   const Scalar* __restrict hi = c.bounded ? c.v_hi.data() : &s.w_max(r, 0);
-  const Scalar* __restrict z = t.z.data();
-  int32_t* __restrict ok_out = t.ok.data();
+  const Scalar* __restrict z = sc.z.data();
+  int32_t* __restrict ok_out = sc.ok.data();
   const int32_t* __restrict counts = nrow;
   const Scalar *__restrict au = c.a_up.data(), *__restrict ad = c.a_down.data();
   const Scalar *__restrict bu = c.b_up.data(), *__restrict bd = c.b_down.data();
@@ -379,7 +370,8 @@ void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int3
         q = rq * rq;
         const Scalar k2 = expm1_small(n * log1p_small(q));
         const Scalar rho_n1 = (1.0f + e) / (1.0f - beta);  // ρ^{n−1}
-        const Scalar growth = q > 0.0f ? k2 / (q > 0.0f ? q : 1.0f) : n;
+        const Scalar q_safe = q > 0.0f ? q : 1.0f;
+        const Scalar growth = q > 0.0f ? k2 / q_safe : n;
         var = sigma * delta0 * sigma * delta0 * growth * rho_n1 * rho_n1;
         const Scalar n2 = n * (n - 1.0f), n3 = n2 * (n - 2.0f), n4 = n3 * (n - 3.0f);
         const Scalar k3 = q * q * (3.0f * n2 + q * (4.0f * n3 + 3.25f * n4 * q));
