@@ -197,36 +197,38 @@ Rng Tile::scheme_rng(uint32_t lane) const {
 void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fill,
                         UpdateReport& report) {
   const uint64_t e = update_event_++;
-  pulses_.resize(out_, in_);
-  if (differential_) pulses_aux_.resize(out_, in_);
   std::vector<uint64_t> up(size_t(out_), 0), down(size_t(out_), 0);
   const Rng cycle(stream_seed_, Stream::cycle, id_);
-  // Row blocks of ~16 KB of counts (at least 4 rows), so that the counts the scheme writes are in
-  // L1 still when the device reads them (fill and apply are fused per block). The block depends on
-  // the shape only; every row draws from its own stream, so results do not depend on it.
+  // Row blocks of ~16 KB of counts (at least 4 rows): the scheme writes a block's counts into a
+  // per-thread buffer that stays in L1 while the device reads it, so no out x in count array
+  // ever goes through memory (at 2048², that was 16 MB written and read back per update). The
+  // block depends on the shape only; every row draws from its own stream, so results do not
+  // depend on it.
   const Index block = std::clamp<Index>(4096 / std::max<Index>(1, in_), 4, 32);
   parallel_rows(out_, [&](Index r0, Index r1) {
-    fill(pulses_, r0, r1);
-    for (Index r = r0; r < r1; ++r) {
-      const int32_t* row = &pulses_(r, 0);
+    thread_local PulseArray counts, counts_minus;
+    const Index n = r1 - r0;
+    counts.resize(n, in_);
+    fill(counts, r0, r1);
+    for (Index i = 0; i < n; ++i) {
+      const int32_t* row = &counts(i, 0);
       int64_t pos = 0, neg = 0;
       for (Index j = 0; j < in_; ++j) {
         const int64_t v = row[j];
         pos += v > 0 ? v : 0;
         neg += v < 0 ? -v : 0;
       }
-      up[size_t(r)] = uint64_t(pos);
-      down[size_t(r)] = uint64_t(neg);
+      up[size_t(r0 + i)] = uint64_t(pos);
+      down[size_t(r0 + i)] = uint64_t(neg);
     }
     if (!differential_) {
-      device_->apply_pulses(plus_, pulses_, cycle, kEventsPerUpdate * e, r0, r1);
+      device_->apply_pulses(plus_, counts, cycle, kEventsPerUpdate * e, r0);
     } else {
       // Positive pulses potentiate G+, negative ones potentiate G− (tile.h).
-      const Index n = r1 - r0;
-      pulses_aux_.middleRows(r0, n) = (-pulses_.middleRows(r0, n)).max(0);
-      pulses_.middleRows(r0, n) = pulses_.middleRows(r0, n).max(0);
-      device_->apply_pulses(plus_, pulses_, cycle, kEventsPerUpdate * e, r0, r1);
-      device_->apply_pulses(minus_, pulses_aux_, cycle, kEventsPerUpdate * e + 1, r0, r1);
+      counts_minus = (-counts).max(0);
+      counts = counts.max(0);
+      device_->apply_pulses(plus_, counts, cycle, kEventsPerUpdate * e, r0);
+      device_->apply_pulses(minus_, counts_minus, cycle, kEventsPerUpdate * e + 1, r0);
     }
   }, block);
   for (Index r = 0; r < out_; ++r) {

@@ -135,8 +135,9 @@ class Tile {
   // Weight change of one pulse at the symmetry point, in weight units.
   double dw_min() const;
   // Applies signed pulse counts (positive = increase W) built row block by row block:
-  // fill(n, row0, row1) writes rows [row0, row1) of the out_size x in_size array n, then the
-  // tile applies them through the device(s); row blocks run in parallel. Adds the pulses to
+  // fill(n, row0, row1) writes the counts of rows [row0, row1) into n, a (row1 − row0) x in_size
+  // block (n.row(0) is row0), then the tile applies them through the device(s); row blocks run
+  // in parallel. Adds the pulses to
   // report.pulses_up/down. One call = one update event (its own cycle noise).
   void apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fill,
                     UpdateReport& report);
@@ -164,7 +165,6 @@ class Tile {
   DeviceState plus_, minus_;
   uint64_t update_event_ = 0, read_event_ = 0;
   ReadStats stats_;
-  PulseArray pulses_, pulses_aux_;  // scratch for apply_pulses
   mutable Matrix w_;                // cached weights()
   mutable bool w_dirty_ = true;
   TimingHook* hook_ = nullptr;  // see set_timing_hook

@@ -56,11 +56,13 @@ class DeviceModel {
   // device's weight to w0 (clipped to its bounds).
   virtual DeviceState fabricate(Index rows, Index cols, double w0, Rng& fab) const = 0;
 
-  // Applies n(i,j) signed pulses to each device of rows [row0, row1), one after another, each
-  // pulse with its own cycle-to-cycle noise. The noise of row r is drawn from
-  // cycle.at(event, r), so the result does not depend on how rows are split among threads.
+  // Applies signed pulses to the devices of rows [row0, row0 + n.rows()): n(i, j) pulses, one
+  // after another, to device (row0 + i, j), each pulse with its own cycle-to-cycle noise. n is
+  // a block of rows, so a caller can build the counts block by block in a small buffer. The
+  // noise of row r is drawn from cycle.at(event, r), so the result does not depend on how
+  // rows are split among threads.
   virtual void apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArray>& n,
-                            const Rng& cycle, uint64_t event, Index row0, Index row1) const = 0;
+                            const Rng& cycle, uint64_t event, Index row0) const = 0;
 
   // Effects between updates, per mini-batch (aihwkit `lifetime` decay, `diffusion`) and in
   // time (`age_s` for drift). Default: nothing.

@@ -18,13 +18,12 @@ DeviceState IdealDevice::fabricate(Index rows, Index cols, double w0, Rng&) cons
 }
 
 void IdealDevice::apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArray>& n, const Rng&,
-                               uint64_t, Index row0, Index row1) const {
+                               uint64_t, Index row0) const {
   // With a constant step and hard bounds, n same-direction pulses clip once at the end. The
   // bounds are the same for every device (fabricate), so they are read as two numbers, not
   // as two more arrays streamed through memory.
-  const Index r = row1 - row0;
-  auto w = s.w.middleRows(row0, r);
-  w = (w + n.middleRows(row0, r).cast<Scalar>() * Scalar(p_.dw_min))
+  auto w = s.w.middleRows(row0, n.rows());
+  w = (w + n.cast<Scalar>() * Scalar(p_.dw_min))
           .max(Scalar(p_.w_min))
           .min(Scalar(p_.w_max));
 }

@@ -26,7 +26,7 @@ class IdealDevice : public DeviceModel {
   explicit IdealDevice(const IdealParams& p) : p_(p) {}
   DeviceState fabricate(Index rows, Index cols, double w0, Rng& fab) const override;
   void apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArray>& n, const Rng& cycle,
-                    uint64_t event, Index row0, Index row1) const override;
+                    uint64_t event, Index row0) const override;
   double granularity() const override { return p_.dw_min; }
   double nominal_w_min() const override { return p_.w_min; }
   double nominal_w_max() const override { return p_.w_max; }

@@ -420,16 +420,16 @@ void PulsedDevice::pulses_summed(DeviceState& s, const int32_t* nrow, const int3
 }
 
 void PulsedDevice::apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArray>& n,
-                                const Rng& cycle, uint64_t event, Index row0, Index row1) const {
+                                const Rng& cycle, uint64_t event, Index row0) const {
   const bool summed = p_.summed_pulses && affine() && p_.c2c_noise == "gaussian";
   const Index cols = s.cols();
   EngineScratch& sc = scratch();
   sc.reserve(cols, s.extra.size());
   RowArray xi;
-  for (Index r = row0; r < row1; ++r) {
+  for (Index r = row0; r < row0 + n.rows(); ++r) {
     // Updates are sparse at small learning rates: work on the list of pulsed devices only.
     // Branch-free compaction: the index is always written, the length grows only if pulsed.
-    const int32_t* nrow = n.data() + r * n.outerStride();
+    const int32_t* nrow = n.data() + (r - row0) * n.outerStride();
     int32_t* act = sc.active.data();
     Index m = 0;
     for (Index j = 0; j < cols; ++j) {
@@ -449,7 +449,7 @@ void PulsedDevice::apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArra
       xb::fill_normal_fast(rng, xi.data(), cols);
       const RowArray wr = s.w.row(r);
       s.w_apparent.row(r) =
-          (n.row(r) != 0).select(wr + Scalar(p_.write_noise_std * p_.dw_min) * xi,
+          (n.row(r - row0) != 0).select(wr + Scalar(p_.write_noise_std * p_.dw_min) * xi,
                                  RowArray(s.w_apparent.row(r)));
     }
   }

@@ -156,7 +156,7 @@ class PulsedDevice : public DeviceModel {
 
   DeviceState fabricate(Index rows, Index cols, double w0, Rng& fab) const override;
   void apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArray>& n, const Rng& cycle,
-                    uint64_t event, Index row0, Index row1) const override;
+                    uint64_t event, Index row0) const override;
   void advance(DeviceState& s, double batches, double seconds, const Rng& cycle,
                uint64_t event) const override;
   void read_weights(const DeviceState& s, Array& out) const override;

@@ -18,8 +18,8 @@ void MixedPrecisionScheme::apply(Tile& tile, const UpdateRequest& r,
         auto c = chi.middleRows(r0, r1 - r0).array();
         // Whole pulses toward zero (trunc), at most max_pulses; the rest stays in χ.
         const auto p = (c / eps).abs().floor().min(cap) * c.sign();
-        n.middleRows(r0, r1 - r0) = p.cast<int32_t>();
-        c -= n.middleRows(r0, r1 - r0).cast<Scalar>() * eps;
+        n = p.cast<int32_t>();
+        c -= n.cast<Scalar>() * eps;
       },
       rep);
   rep.write_slots = row_serial_slots(rep, tile);

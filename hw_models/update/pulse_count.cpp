@@ -13,11 +13,7 @@ void PulseCountScheme::apply(Tile& tile, const UpdateRequest& r,
   tile.apply_pulses(
       [&](PulseArray& n, Index r0, Index r1) {
         // std::round rounds half away from zero, as documented.
-        n.middleRows(r0, r1 - r0) = (dw.middleRows(r0, r1 - r0).array() * inv)
-                                        .round()
-                                        .max(-cap)
-                                        .min(cap)
-                                        .cast<int32_t>();
+        n = (dw.middleRows(r0, r1 - r0).array() * inv).round().max(-cap).min(cap).cast<int32_t>();
       },
       rep);
   rep.write_slots = row_serial_slots(rep, tile);

@@ -105,7 +105,7 @@ void StochasticPulseScheme::apply_rank1(Tile& tile, const Scalar* x, const Scala
   tile.apply_pulses(
       [&](PulseArray& cnt, Index r0, Index r1) {
         for (Index i = r0; i < r1; ++i) {
-          int32_t* out = &cnt(i, 0);
+          int32_t* out = &cnt(i - r0, 0);
           const int32_t si = dsgn[size_t(i)] ^ flip;
           if (nw == 1) {
             const uint32_t md = dmask[size_t(i)];
@@ -152,7 +152,7 @@ void StochasticPulseScheme::apply_dense(Tile& tile, const Matrix& dw,
             const double fl = std::floor(v);
             int k = int(std::min(fl, double(cap)));
             if (k < cap && rng.uniform() < v - fl) ++k;
-            cnt(i, j) = dw(i, j) < 0 ? -k : k;
+            cnt(i - r0, j) = dw(i, j) < 0 ? -k : k;
           }
         }
       },

@@ -87,7 +87,7 @@ class DeviceResponse : public Experiment {
         const int n = dir == 0 ? p_.n_up : p_.n_down;
         for (int k = 1; k <= n; ++k) {
           throw_if_interrupted();
-          device_->apply_pulses(state, dir == 0 ? up : down, cycle, event++, 0, p_.rows);
+          device_->apply_pulses(state, dir == 0 ? up : down, cycle, event++, 0);
           device_->read_weights(state, w);
           const double mean = w.cast<double>().mean();
           const double sd = std::sqrt((w.cast<double>() - mean).square().mean());
@@ -107,8 +107,8 @@ class DeviceResponse : public Experiment {
     const double step_down = mean_step_at_zero(state, down, cycle, event++);
     hw::DeviceState sym = at_zero(state);
     for (int k = 0; k < p_.symmetry_pulses; ++k) {
-      device_->apply_pulses(sym, up, cycle, event++, 0, p_.rows);
-      device_->apply_pulses(sym, down, cycle, event++, 0, p_.rows);
+      device_->apply_pulses(sym, up, cycle, event++, 0);
+      device_->apply_pulses(sym, down, cycle, event++, 0);
     }
     device_->read_weights(sym, w);
 
@@ -137,7 +137,7 @@ class DeviceResponse : public Experiment {
                            const Rng& cycle, uint64_t event) const {
     hw::DeviceState z = at_zero(state);
     const Array before = z.w;
-    device_->apply_pulses(z, pulse, cycle, event, 0, p_.rows);
+    device_->apply_pulses(z, pulse, cycle, event, 0);
     return (z.w - before).abs().cast<double>().mean();
   }
 

@@ -17,7 +17,7 @@ double run(const DeviceModel& d, double w0, const std::vector<int>& pulses) {
   Rng fab(1, Stream::fabrication);
   DeviceState s = d.fabricate(1, 1, w0, fab);
   uint64_t k = 0;
-  for (int p : pulses) d.apply_pulses(s, PulseArray::Constant(1, 1, p), Rng(1, Stream::cycle), k++, 0, 1);
+  for (int p : pulses) d.apply_pulses(s, PulseArray::Constant(1, 1, p), Rng(1, Stream::cycle), k++, 0);
   return s.w(0, 0);
 }
 
@@ -76,8 +76,8 @@ TEST(SoftBoundsReference, SymmetryPointFormula) {
   EXPECT_NEAR(s.reference(0, 0), wstar, 1e-6);
   // Alternating up/down pulses settle within one step of w*; the read subtracts it.
   for (int k = 0; k < 3000; ++k) {
-    d->apply_pulses(s, PulseArray::Constant(1, 1, 1), Rng(1, Stream::cycle), 2 * k, 0, 1);
-    d->apply_pulses(s, PulseArray::Constant(1, 1, -1), Rng(1, Stream::cycle), 2 * k + 1, 0, 1);
+    d->apply_pulses(s, PulseArray::Constant(1, 1, 1), Rng(1, Stream::cycle), 2 * k, 0);
+    d->apply_pulses(s, PulseArray::Constant(1, 1, -1), Rng(1, Stream::cycle), 2 * k + 1, 0);
   }
   EXPECT_NEAR(s.w(0, 0), wstar, dw);
   Array w;

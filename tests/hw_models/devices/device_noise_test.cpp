@@ -23,7 +23,7 @@ DeviceState fab(const DeviceModel& d, double w0 = 0.0, uint64_t seed = 11) {
 Array delta(const DeviceModel& d, int n, double w0 = 0.0, uint64_t seed = 11) {
   DeviceState s = fab(d, w0, seed);
   const Array before = s.w;
-  d.apply_pulses(s, PulseArray::Constant(R, C, n), Rng(seed, Stream::cycle), 0, 0, R);
+  d.apply_pulses(s, PulseArray::Constant(R, C, n), Rng(seed, Stream::cycle), 0, 0);
   return s.w - before;
 }
 
@@ -98,7 +98,7 @@ TEST(CycleToCycle, Additive) {
                        "dw_min_std: 2.0, mult_noise: false}");
   DeviceState s = fab(*d);
   const Array before = s.w;
-  d->apply_pulses(s, PulseArray::Constant(R, C, 1), Rng(11, Stream::cycle), 0, 0, R);
+  d->apply_pulses(s, PulseArray::Constant(R, C, 1), Rng(11, Stream::cycle), 0, 0);
   const Array noise = (s.w - before - s.dw_up) / 0.001f;
   const Moments m = moments(noise);
   EXPECT_NEAR(m.mean, 0.0, tol_mean(4.0, N));
@@ -148,7 +148,7 @@ TEST(WriteNoise, ApparentMinusHiddenIsGaussian) {
   // apparent − hidden ~ N(0, (write_noise_std·dw_min)²) on written devices.
   auto d = make_device("{type: constant_step, dw_min: 0.001, write_noise_std: 3}");
   DeviceState s = fab(*d);
-  d->apply_pulses(s, PulseArray::Constant(R, C, 2), Rng(11, Stream::cycle), 0, 0, R);
+  d->apply_pulses(s, PulseArray::Constant(R, C, 2), Rng(11, Stream::cycle), 0, 0);
   const Moments m = moments(Array(s.w_apparent - s.w));
   EXPECT_NEAR(m.mean, 0.0, tol_mean(9e-6, N));
   EXPECT_NEAR(m.var, 9e-6, tol_var(9e-6, N));
@@ -162,7 +162,7 @@ TEST(Faults, StuckFractionAndValues) {
   DeviceState s = fab(*d);
   const double frac = s.stuck.cast<double>().mean();
   EXPECT_NEAR(frac, 0.1, 5 * std::sqrt(0.09 / N));
-  d->apply_pulses(s, PulseArray::Constant(R, C, 5), Rng(11, Stream::cycle), 0, 0, R);
+  d->apply_pulses(s, PulseArray::Constant(R, C, 5), Rng(11, Stream::cycle), 0, 0);
   Array w;
   d->read_weights(s, w);
   EXPECT_TRUE(((s.stuck == 0) || (w == s.w_min)).all());
@@ -178,7 +178,7 @@ TEST(Faults, StuckFractionAndValues) {
 TEST(Quantization, ReadsOnlyTheLevels) {
   auto d = make_device("{type: constant_step, w_min_dtod: 0, w_max_dtod: 0, n_levels: 5}");
   DeviceState s = fab(*d);
-  d->apply_pulses(s, PulseArray::Constant(R, C, 37), Rng(11, Stream::cycle), 0, 0, R);
+  d->apply_pulses(s, PulseArray::Constant(R, C, 37), Rng(11, Stream::cycle), 0, 0);
   Array w;
   d->read_weights(s, w);
   // Levels −0.6, −0.3, 0, 0.3, 0.6; each read is the level nearest the hidden weight.

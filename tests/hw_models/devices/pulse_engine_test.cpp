@@ -160,7 +160,7 @@ TEST_P(PulseEngine, EqualsTheScalarPerPulseReference) {
       const Rng cycle(11, Stream::cycle);
       for (uint64_t e = 0; e < 4; ++e) {
         const PulseArray n = pulses(e, e % 2 ? 40 : 7);
-        d->apply_pulses(s, n, cycle, e, 0, kRows);
+        d->apply_pulses(s, n, cycle, e, 0);
         reference(ref, n, cycle, e, c.law, pp.dw_min_std, pp.mult_noise, pp.dw_min);
         const double diff = (s.w - ref.w).abs().maxCoeff();
         ASSERT_LE(diff, c.tol * pp.dw_min / 0.001)  // tolerances are for dw_min = 0.001
@@ -201,7 +201,7 @@ Array pulsed(const std::string& yaml, double w0, int n, uint64_t seed) {
   auto d = make_device(yaml);
   Rng fab(seed, Stream::fabrication);
   DeviceState s = d->fabricate(kN, kN, w0, fab);
-  d->apply_pulses(s, PulseArray::Constant(kN, kN, n), Rng(seed, Stream::cycle), 0, 0, kN);
+  d->apply_pulses(s, PulseArray::Constant(kN, kN, n), Rng(seed, Stream::cycle), 0, 0);
   return s.w;
 }
 

@@ -47,7 +47,7 @@ OpCost pulse_kernel(hw::Tile& t) {
       [&](PulseArray& n, Index r0, Index r1) {
         for (Index row = r0; row < r1; ++row) {
           Rng rr = base.at(0, uint32_t(row));
-          for (Index c = 0; c < n.cols(); ++c) n(row, c) = int32_t(rr.uniform() * 7) - 3;
+          for (Index c = 0; c < n.cols(); ++c) n(row - r0, c) = int32_t(rr.uniform() * 7) - 3;
         }
       },
       rep);

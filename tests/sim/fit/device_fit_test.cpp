@@ -97,7 +97,7 @@ TEST(DeviceFit, RecoversTheSoftBoundsLawThroughTheDeviceRegistry) {
       hw::DeviceState s = dev->fabricate(1, 1, w0, fab);
       Array before, after;
       dev->read_weights(s, before);
-      dev->apply_pulses(s, PulseArray::Constant(1, 1, dir), Rng(1, Stream::cycle), 0, 0, 1);
+      dev->apply_pulses(s, PulseArray::Constant(1, 1, dir), Rng(1, Stream::cycle), 0, 0);
       dev->read_weights(s, after);
       const double err = std::abs(after(0, 0) - before(0, 0) - law(before(0, 0), dir));
       EXPECT_LE(err, 0.02 * kDw) << "w0 " << w0 << " dir " << dir;
