@@ -287,7 +287,7 @@ class PyTile {
   void attach_ledger() {
     ledger_ = std::make_unique<timing::EnergyLedger>(energy_);
     counts_ = &ledger_->add(*tile_, "tile");
-    hook_ = std::make_unique<timing::CountingHook>(*counts_);
+    hook_ = std::make_unique<timing::CountingHook>(*ledger_, *counts_, timing_, cycles_);
     tile_->set_timing_hook(hook_.get());
   }
 
@@ -295,6 +295,8 @@ class PyTile {
   timing::EnergyParams energy_;
   std::unique_ptr<timing::EnergyLedger> ledger_;
   timing::TileCounts* counts_ = nullptr;
+  timing::TimingParams timing_;  // default latencies: the hook counts cycles, unused here
+  uint64_t cycles_ = 0;
   std::unique_ptr<timing::CountingHook> hook_;
   std::mutex mutex_;
 };

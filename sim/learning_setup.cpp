@@ -16,6 +16,17 @@ LearningSetup LearningSetup::read(Config& cfg) {
   if (weights > double(1 << 28))
     Scope(cfg, "network").fail("hidden", Scope::fmt(weights) + " weights",
                                "the network would hold more than 2^28 weights");
+  // Hardware sections on a network left digital by default would be silently ignored: a
+  // digital run of a device study must say so (network.analog: false, e.g. by --set).
+  for (const char* section : {"device", "scheme", "tile", "periphery"}) {
+    if (!s.network.analog && cfg.has(section) && !cfg.has("network.analog"))
+      Scope(cfg, "network")
+          .fail("analog", "false (the default)",
+                std::string("a `") + section +
+                    ":` section is given but the network is digital and would ignore it; set "
+                    "network.analog: true to train on tiles, or network.analog: false to run "
+                    "the digital baseline on purpose");
+  }
   if (s.network.analog || cfg.has("device")) {
     s.device = std::shared_ptr<const hw::DeviceModel>(
         hw::device_registry().create(Scope(cfg, "device")));
@@ -49,7 +60,7 @@ void LearningSetup::estimate_memory(MemoryEstimate& m, const rules::NetworkParam
   m.add("network parameters and the rule's copies", "network.hidden", weights * 8.0 * 8.0);
   if (net.analog) {
     // Device states (up to a dozen float arrays per device, pulsed_device.h), the tile's
-    // weight cache and pulse scratch; two devices per cross-point in differential mapping.
+    // weight cache; two devices per cross-point in differential mapping.
     const double per_weight = (tile.mapping == "differential" ? 2.0 : 1.0) * 48.0 + 16.0;
     m.add("tiles (device states)", "network.hidden, tile.mapping", weights * per_weight);
   }

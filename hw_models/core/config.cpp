@@ -319,8 +319,12 @@ void Config::expand_preset(const std::string& section, const std::string& preset
   const std::string path = preset_dir + "/" + name + ".yaml";
   Config preset = from_file(path);
   YAML::Node merged = YAML::Clone(preset.root_);
+  // A preset chosen on the command line switches the device: the file's keys described the
+  // file's device (another law's keys, say), so only keys also given by --set go on top.
+  const bool switched = source_of(key) == "--set";
   for (auto it = user.begin(); it != user.end(); ++it) {
     const std::string k = it->first.as<std::string>();
+    if (switched && k != "preset" && source_of(section + "." + k) != "--set") continue;
     merged[k] = YAML::Clone(it->second);
   }
   assign(root_, split_key(section), merged);

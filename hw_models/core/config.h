@@ -30,6 +30,8 @@ class Config {
 
   // Replaces a section of the form {preset: NAME, ...overrides} by the preset file
   // DIR/NAME.yaml with the overrides laid over it. No-op when the section names no preset.
+  // When the preset itself comes from --set, the section is switched to it: only overrides
+  // also given by --set are laid over it (the file's keys belonged to the file's device).
   void expand_preset(const std::string& section, const std::string& preset_dir,
                      const std::vector<std::string>& known_presets);
 

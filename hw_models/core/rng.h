@@ -32,6 +32,7 @@ enum class Stream : uint32_t {
   read = 5,         // read noise in the periphery
   init = 6,         // network initialisation
   fork = 7,         // re-keying of forked realisations
+  eval_read = 8,    // read noise of evaluation reads (kept apart from training's reads)
 };
 
 class Rng {

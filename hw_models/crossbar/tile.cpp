@@ -74,6 +74,7 @@ void Tile::set_weights(const Matrix& w) {
   auto program = [](DeviceState& s, const Array& target) {
     s.w = target.max(s.w_min).min(s.w_max);
     if (s.w_apparent.size()) s.w_apparent = s.w;
+    s.age_s = 0;  // drift counts from programming
   };
   if (!differential_) {
     program(plus_, w.array());
@@ -121,8 +122,28 @@ void Tile::backward(const Eigen::Ref<const BatchMatrix>& d, BatchMatrix& z) {
     read(d, z, true);
 }
 
+Matrix Tile::noisy_weights(Stream stream, uint64_t event) const {
+  const uint32_t unit = id_ | 0x80000000u;
+  Array a = weights().array();
+  if (!differential_) {
+    device_->add_read_noise(plus_, a, Rng(stream_seed_, stream, unit), event);
+    return a.matrix();
+  }
+  // Each device of a pair has its own noise, in conductance units.
+  Array b;
+  device_->read_weights(plus_, a);
+  device_->read_weights(minus_, b);
+  device_->add_read_noise(plus_, a, Rng(stream_seed_, stream, unit), event);
+  device_->add_read_noise(minus_, b, Rng(stream_seed_, stream, unit | 0x40000000u), event);
+  return ((a - b) * Scalar(tp_.w_max / (g_max_ - g_min_))).matrix();
+}
+
 OpCost Tile::read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool transposed) {
-  const Matrix& w = weights();
+  const Stream stream = eval_reads_ ? Stream::eval_read : Stream::read;
+  const uint64_t event = eval_reads_ ? eval_read_event_++ : read_event_++;
+  Matrix noisy;
+  if (device_->has_read_noise()) noisy = noisy_weights(stream, event);
+  const Matrix& w = device_->has_read_noise() ? noisy : weights();
   const Index n_out = transposed ? in_ : out_;
   const Index n_in = transposed ? out_ : in_;
   // y.rows [r0, r1) = (W or Wᵀ) xs, parallel over output rows.
@@ -142,7 +163,7 @@ OpCost Tile::read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool t
     }, block);
   };
   const ReadCounts c = periphery_.read(AnalogArray{w, transposed, mvm}, x, y,
-                                       Rng(stream_seed_, Stream::read, id_), read_event_++);
+                                       Rng(stream_seed_, stream, id_), event);
   const uint64_t samples = uint64_t(x.cols());
   stats_.reads += samples;
   stats_.bm_rereads += c.passes - samples;

@@ -25,9 +25,13 @@
 //
 // Reads are batched matrix-matrix products (one GEMM for B samples) with the periphery applied
 // per sample; both reads use the same `periphery:` parameters. Reads use the device's
-// read_weights() (drift, faults, levels), cached between updates; the device's per-weight
-// add_read_noise() is not applied (it would cost a pass over W per read): model read noise
-// with periphery.w_noise.
+// read_weights() (drift, faults, levels), cached between updates. A device with read noise
+// (read_noise_std > 0) adds it to a copy of those weights once per read call, shared by the
+// samples of the batch: one Gaussian per device and a pass over W per read.
+//
+// Evaluation reads (set_eval_reads(true): the training loop's test-set evaluations) draw their
+// noise from their own stream and event counter, so evaluating never moves the noise that
+// training's reads see.
 //
 // Mapping (`tile.mapping`):
 //   single        one device per cross-point, W = w (device weight units).
@@ -39,7 +43,8 @@
 //
 // Randomness: the device fabrication stream is keyed by (seed, fabrication, tile_id); cycle noise
 // and pulse trains by (stream seed, cycle, tile_id, update event, row), read noise by
-// (stream seed, read, tile_id, read event, sample). fork(k) keeps the device state and draws a
+// (stream seed, read or eval_read, tile_id, read event, sample) and the device's own read noise
+// by (stream seed, read or eval_read, tile_id + 2^31 (+ 2^30 for G−), read event, row). fork(k) keeps the device state and draws a
 // new stream seed from (stream seed, k), so forks share fabrication and differ in cycle and
 // read noise. Results do not depend on the thread count (xb::set_threads).
 //
@@ -106,6 +111,13 @@ class Tile {
   // Y = W X and Z = Wᵀ D through the periphery. X: in_size x B, D: out_size x B.
   void forward(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y);
   void backward(const Eigen::Ref<const BatchMatrix>& d, BatchMatrix& z);
+  // From now on, reads are evaluation reads (true) or training reads (false, the start).
+  // Evaluation reads are keyed by `key` (the training step) and their order after this call,
+  // so an evaluation at a step draws the same noise however many came before it.
+  void set_eval_reads(bool eval, uint64_t key = 0) {
+    eval_reads_ = eval;
+    eval_read_event_ = key << 24;
+  }
 
   // Writes the request through the tile's scheme.
   UpdateReport update(const UpdateRequest& request);
@@ -137,8 +149,7 @@ class Tile {
   // Applies signed pulse counts (positive = increase W) built row block by row block:
   // fill(n, row0, row1) writes the counts of rows [row0, row1) into n, a (row1 − row0) x in_size
   // block (n.row(0) is row0), then the tile applies them through the device(s); row blocks run
-  // in parallel. Adds the pulses to
-  // report.pulses_up/down. One call = one update event (its own cycle noise).
+  // in parallel. Adds the pulses to report.pulses_up/down. One call = one update event (its own cycle noise).
   void apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fill,
                     UpdateReport& report);
   // Adds ΔW exactly (the `ideal` scheme): reprograms the devices, no pulses, no device physics.
@@ -149,6 +160,8 @@ class Tile {
 
  private:
   void refresh_weights() const;
+  // The weights one read sees: weights() plus the device's read noise of read `event`.
+  Matrix noisy_weights(Stream stream, uint64_t event) const;
   OpCost read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool transposed);
   OpCost write(const UpdateRequest& request, UpdateReport& report);
 
@@ -163,7 +176,8 @@ class Tile {
   bool differential_ = false;
   double g_min_ = 0, g_max_ = 1;
   DeviceState plus_, minus_;
-  uint64_t update_event_ = 0, read_event_ = 0;
+  uint64_t update_event_ = 0, read_event_ = 0, eval_read_event_ = 0;
+  bool eval_reads_ = false;
   ReadStats stats_;
   mutable Matrix w_;                // cached weights()
   mutable bool w_dirty_ = true;

@@ -60,6 +60,11 @@ class RunInstrument {
   // "eval", ...); any label is accepted.
   virtual void rule_phase(const std::string& label) = 0;
   virtual void loss(double value) = 0;
+  // The chip's time so far, in seconds: the latencies of every tile operation outside the
+  // "eval" phase, added up (whole cycles x timing.clock). Under the sequential schedule this
+  // is the timed run's SystemC time less its evaluations, and functional mode counts the same
+  // cycles, so devices age identically in both modes and evaluations never age them.
+  virtual double device_seconds() const = 0;
 };
 
 namespace detail {

@@ -72,9 +72,12 @@ class DeviceModel {
   // The weights a read sees (apparent weight, faults, quantization, drift), before read noise.
   virtual void read_weights(const DeviceState& s, Array& out) const;
 
-  // Adds read noise to weights `w` returned by read_weights() (drawn from `read`, in order
-  // over the array). Default: none.
-  virtual void add_read_noise(const DeviceState& s, Array& w, Rng& read) const;
+  // Whether add_read_noise() does anything (a read then costs a pass over the array).
+  virtual bool has_read_noise() const { return false; }
+  // Adds read noise to weights `w` returned by read_weights(); row r draws from
+  // read.at(event, r). Default: none.
+  virtual void add_read_noise(const DeviceState& s, Array& w, const Rng& read,
+                              uint64_t event) const;
 
   // Resets the devices of rows [row0, row1) (only those with mask(i,j) != 0 when a mask is
   // given) to their reset weight, with reset noise from cycle.at(event, r). Default: w = 0.

@@ -8,6 +8,7 @@
 
 #include "hw_models/core/distributions.h"
 #include "hw_models/core/fast_normal.h"
+#include "hw_models/core/parallel.h"
 
 namespace xb::hw {
 
@@ -458,7 +459,7 @@ void PulsedDevice::apply_pulses(DeviceState& s, const Eigen::Ref<const PulseArra
 void PulsedDevice::advance(DeviceState& s, double batches, double seconds, const Rng& cycle,
                            uint64_t event) const {
   s.age_s += seconds;
-  if (batches <= 0) return;
+  if (batches <= 0 || (!s.decay.size() && !s.diffusion.size())) return;
   const Array before = s.w;
   if (s.decay.size()) {
     // Exponential decay toward the reset weight: (1 − 1/lifetime)^batches per device.
@@ -501,25 +502,35 @@ void PulsedDevice::read_weights(const DeviceState& s, Array& out) const {
   if (s.reference.size()) out -= s.reference;
 }
 
-void PulsedDevice::add_read_noise(const DeviceState& s, Array& w, Rng& read) const {
+void PulsedDevice::add_read_noise(const DeviceState& s, Array& w, const Rng& read,
+                                  uint64_t event) const {
   if (p_.read_noise_std <= 0) return;
-  Array xi(w.rows(), w.cols());
-  read.fill_normal(xi.data(), xi.size());
-  if (p_.read_noise == "additive") {
-    w += Scalar(p_.read_noise_std) * xi;
-    return;
-  }
+  const bool pcm = p_.read_noise == "pcm";
   // PCM 1/f read noise (aihwkit PCMLikeNoiseModel), weight ↔ conductance
   // through g/g_max = |w| / max(|w_min|, |w_max|):
   //   Q_s = min(0.0088 / (g/g_max)^0.65, 0.2),  σ = |w|·Q_s·sqrt(ln((t + t_read)/(2 t_read))),
   // with t = max(age_s, drift_t0) (the read happens after programming has settled).
-  const double g_ref = std::max(std::abs(p_.w_min), std::abs(p_.w_max));
+  const Scalar inv_g_ref = Scalar(1.0 / std::max(std::abs(p_.w_min), std::abs(p_.w_max)));
   const double t = std::max(s.age_s, p_.drift_t0);
   const Scalar time_factor =
       Scalar(std::sqrt(std::max(0.0, std::log((t + kPcmReadTime) / (2 * kPcmReadTime)))));
-  const Array ratio = (w.abs() / Scalar(g_ref)).max(1e-12f);
-  const Array qs = (0.0088f * ratio.pow(-0.65f)).min(0.2f);
-  w += Scalar(p_.read_noise_std) * time_factor * w.abs() * qs * xi;
+  const Scalar sd = Scalar(p_.read_noise_std);
+  parallel_rows(w.rows(), [&](Index r0, Index r1) {
+    thread_local RowArray xi;
+    xi.resize(w.cols());
+    for (Index r = r0; r < r1; ++r) {
+      Rng rng = read.at(event, uint32_t(r));
+      fill_normal_fast(rng, xi.data(), xi.size());
+      auto wr = w.row(r);
+      if (!pcm) {
+        wr += sd * xi;
+        continue;
+      }
+      const RowArray ratio = (wr.abs() * inv_g_ref).max(1e-12f);
+      const RowArray qs = (0.0088f * ratio.pow(-0.65f)).min(0.2f);
+      wr += sd * time_factor * wr.abs() * qs * xi;
+    }
+  }, 16);
 }
 
 void PulsedDevice::reset(DeviceState& s, const Rng& cycle, uint64_t event, Index row0,

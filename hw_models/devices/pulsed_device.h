@@ -160,7 +160,9 @@ class PulsedDevice : public DeviceModel {
   void advance(DeviceState& s, double batches, double seconds, const Rng& cycle,
                uint64_t event) const override;
   void read_weights(const DeviceState& s, Array& out) const override;
-  void add_read_noise(const DeviceState& s, Array& w, Rng& read) const override;
+  bool has_read_noise() const override { return p_.read_noise_std > 0; }
+  void add_read_noise(const DeviceState& s, Array& w, const Rng& read,
+                      uint64_t event) const override;
   void reset(DeviceState& s, const Rng& cycle, uint64_t event, Index row0, Index row1,
              const PulseArray* mask = nullptr) const override;
   double granularity() const override { return p_.dw_min; }

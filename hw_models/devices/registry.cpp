@@ -24,7 +24,7 @@ void validate_weight_range(const Scope& s, double w_min, double w_max, double dw
 
 void DeviceModel::advance(DeviceState&, double, double, const Rng&, uint64_t) const {}
 
-void DeviceModel::add_read_noise(const DeviceState&, Array&, Rng&) const {}
+void DeviceModel::add_read_noise(const DeviceState&, Array&, const Rng&, uint64_t) const {}
 
 void DeviceModel::reset(DeviceState& s, const Rng&, uint64_t, Index row0, Index row1,
                         const PulseArray* mask) const {

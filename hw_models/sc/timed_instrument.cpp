@@ -158,6 +158,7 @@ class TimedInstrument : public Instrument {
   void rule_phase(const std::string& label) override {
     close_rule_phase();
     rule_label_ = label;
+    ledger_.set_eval(label == "eval");
     rule_since_ = sc_core::sc_time_stamp();
     if (id_rule_ >= 0) {
       vcd_->set(id_rule_, uint64_t(rule_code(label)));
@@ -232,6 +233,7 @@ class TimedInstrument : public Instrument {
   }
 
   const TimingParams& timing_params() const { return t_; }
+  void record(const TileCounts& c, const hw::OpCost& cost) { ledger_.record(c, cost); }
   // Refuses a run that would pass kMaxSimulatedSeconds: beyond it SystemC's time and the
   // trace's time stamps would wrap. Both counts are below 1e18 here, so the sum cannot wrap.
   void account(hw::TileOp op, uint64_t cycles) {
@@ -246,7 +248,9 @@ class TimedInstrument : public Instrument {
     }
     cycles_by_op_[int(op)] += cycles;
     total_cycles_ += cycles;
+    if (!ledger_.eval()) device_cycles_ += cycles;
   }
+  double device_seconds() const override { return double(device_cycles_) * t_.clock; }
   sc_core::sc_time clock() const { return sc_core::sc_time(t_.clock, sc_core::SC_SEC); }
   VcdWriter* vcd() { return vcd_.get(); }
   const TraceParams& trace_params() const { return tr_; }
@@ -287,6 +291,7 @@ class TimedInstrument : public Instrument {
   sc_core::sc_time t0_, t1_, rule_since_;
   std::string rule_label_;
   uint64_t total_cycles_ = 0;
+  uint64_t device_cycles_ = 0;  // outside the eval phase
   uint64_t cycles_by_op_[4] = {0, 0, 0, 0};
   std::map<std::string, uint64_t> cycles_by_rule_;
   std::map<std::string, int> extra_codes_;
@@ -353,7 +358,7 @@ void TileShell::process() {
     try {
       if (traced_) publish(ins_.trace_time(sc_core::sc_time_stamp()), int(op_));
       const hw::OpCost cost = (*kernel_)();
-      EnergyLedger::record(counts_, cost);
+      ins_.record(counts_, cost);
       const uint64_t cycles = timing::op_cycles(cost, ins_.timing_params());
       ins_.account(op_, cycles);  // before waiting: it refuses a wait past SystemC's time
       if (cycles > 0) sc_core::wait(ins_.clock() * double(cycles));

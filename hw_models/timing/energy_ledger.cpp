@@ -2,6 +2,7 @@
 #include "hw_models/timing/energy_ledger.h"
 
 #include "hw_models/core/errors.h"
+#include "hw_models/timing/latency_model.h"
 
 namespace xb::timing {
 
@@ -10,7 +11,9 @@ TileCounts& EnergyLedger::add(const Tile& tile, const std::string& name) {
   c.name = name;
   c.rows = tile.out_size();
   c.cols = tile.in_size();
+  c.index = tiles_.size();
   tiles_.push_back(c);
+  eval_tiles_.push_back(c);
   return tiles_.back();
 }
 
@@ -38,7 +41,11 @@ uint64_t count_product(uint64_t a, uint64_t b, const TileCounts& c, const char* 
 
 }  // namespace
 
-void EnergyLedger::record(TileCounts& c, const OpCost& cost) {
+void EnergyLedger::record(const TileCounts& row, const OpCost& cost) {
+  count((eval_ ? eval_tiles_ : tiles_)[row.index], cost);
+}
+
+void EnergyLedger::count(TileCounts& c, const OpCost& cost) {
   if (cost.op == TileOp::update) {
     add_count(c.updates, 1, c, "updates");
     add_count(c.pulses_up, cost.pulses_up, c, "pulses up");
@@ -64,11 +71,15 @@ uint64_t EnergyLedger::total_pulses() const {
   return n;
 }
 
-void EnergyLedger::write_summary(nlohmann::ordered_json& s) const {
-  nlohmann::ordered_json l, per;
+namespace {
+
+// Totals, energies and per-tile rows of one phase; returns its energy in J.
+double phase_summary(const std::deque<TileCounts>& tiles, const EnergyParams& p,
+                     nlohmann::ordered_json& l) {
+  nlohmann::ordered_json per;
   uint64_t up = 0, down = 0, passes = 0, sat = 0, dac = 0, adc = 0, cells = 0;
   double e_write = 0, e_read = 0;
-  for (const auto& t : tiles_) {
+  for (const auto& t : tiles) {
     nlohmann::ordered_json j;
     j["rows"] = t.rows;
     j["cols"] = t.cols;
@@ -78,8 +89,8 @@ void EnergyLedger::write_summary(nlohmann::ordered_json& s) const {
     j["updates"] = t.updates;
     j["pulses_up"] = t.pulses_up;
     j["pulses_down"] = t.pulses_down;
-    j["write_energy_J"] = t.write_energy(p_);
-    j["read_energy_J"] = t.read_energy(p_);
+    j["write_energy_J"] = t.write_energy(p);
+    j["read_energy_J"] = t.read_energy(p);
     per[t.name] = j;
     up += t.pulses_up;
     down += t.pulses_down;
@@ -88,8 +99,8 @@ void EnergyLedger::write_summary(nlohmann::ordered_json& s) const {
     dac += t.dac_conversions;
     adc += t.adc_conversions;
     cells += t.cell_reads;
-    e_write += t.write_energy(p_);
-    e_read += t.read_energy(p_);
+    e_write += t.write_energy(p);
+    e_read += t.read_energy(p);
   }
   l["pulses_up"] = up;
   l["pulses_down"] = down;
@@ -103,13 +114,24 @@ void EnergyLedger::write_summary(nlohmann::ordered_json& s) const {
   // every count below 2^64, so no total reaches 1e17 J.
   l["write_energy_J"] = e_write;
   l["read_energy_J"] = e_read;
-  l["tiles"] = tiles_.empty() ? nlohmann::ordered_json::object() : per;
-  s["energy_total_J"] = e_write + e_read;
-  s["ledger"] = l;
+  l["tiles"] = tiles.empty() ? nlohmann::ordered_json::object() : per;
+  return e_write + e_read;
+}
+
+}  // namespace
+
+void EnergyLedger::write_summary(nlohmann::ordered_json& s) const {
+  nlohmann::ordered_json train, eval;
+  s["energy_total_J"] = phase_summary(tiles_, p_, train);
+  s["ledger"] = train;
+  s["eval_energy_J"] = phase_summary(eval_tiles_, p_, eval);
+  s["ledger_eval"] = eval;
 }
 
 void CountingHook::run(const Tile&, TileOp, const std::function<OpCost()>& kernel) {
-  EnergyLedger::record(c_, kernel());
+  const OpCost cost = kernel();
+  l_.record(c_, cost);
+  if (!l_.eval()) cycles_ += op_cycles(cost, t_);
 }
 
 }  // namespace xb::timing

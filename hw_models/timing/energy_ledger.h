@@ -3,7 +3,8 @@
 // and write pulses a run used, turned into energy with the per-operation energies of
 // `energy:` (timing_params.h states the figures and their sources). It adds up the OpCost each
 // tile operation reports, so it is kept in functional mode too (through CountingHook) and is
-// identical in both modes.
+// identical in both modes. Operations in the "eval" rule phase (the training loop's
+// evaluations: a measurement, not part of the chip's work) go to a separate set of rows.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,7 @@ using hw::TimingHook;
 
 struct TileCounts {
   std::string name;
+  std::size_t index = 0;                               // the row's place in the ledger
   Index rows = 0, cols = 0;                            // out_size x in_size
   uint64_t forward_passes = 0, backward_passes = 0;    // one pass = one sample read (re-reads too)
   uint64_t adc_saturations = 0;                        // outputs saturated on their final read
@@ -44,27 +46,40 @@ class EnergyLedger {
   explicit EnergyLedger(const EnergyParams& p) : p_(p) {}
   // A new row for `tile`; the reference stays valid for the ledger's lifetime.
   TileCounts& add(const Tile& tile, const std::string& name);
-  // Adds one operation's cost to a tile's row.
-  static void record(TileCounts& c, const OpCost& cost);
+  // From now on, operations are evaluation (true) or training (false, the start) work.
+  void set_eval(bool eval) { eval_ = eval; }
+  bool eval() const { return eval_; }
+  // Adds one operation's cost to a tile's row (its evaluation twin in the eval phase).
+  void record(const TileCounts& c, const OpCost& cost);
+  // Adds one operation's cost to the counts of `c`.
+  static void count(TileCounts& c, const OpCost& cost);
   uint64_t total_pulses() const;
-  // "ledger" object (totals, energies in J, per tile) and top-level energy_total_J.
+  // "ledger" (training: totals, energies in J, per tile), top-level energy_total_J (training)
+  // and "ledger_eval" with eval_energy_J (the evaluations' reads).
   void write_summary(nlohmann::ordered_json& s) const;
   const std::deque<TileCounts>& tiles() const { return tiles_; }
+  const std::deque<TileCounts>& eval_tiles() const { return eval_tiles_; }
   const EnergyParams& params() const { return p_; }
 
  private:
   EnergyParams p_;
-  std::deque<TileCounts> tiles_;  // deque: add() keeps earlier references valid
+  std::deque<TileCounts> tiles_, eval_tiles_;  // deque: add() keeps earlier references valid
+  bool eval_ = false;
 };
 
-// The functional-mode hook: runs the kernel inline and counts.
+// The functional-mode hook: runs the kernel inline, counts it and adds its cycles to `cycles`
+// outside the eval phase (RunInstrument::device_seconds).
 class CountingHook : public TimingHook {
  public:
-  explicit CountingHook(TileCounts& c) : c_(c) {}
+  CountingHook(EnergyLedger& l, TileCounts& c, const TimingParams& t, uint64_t& cycles)
+      : l_(l), c_(c), t_(t), cycles_(cycles) {}
   void run(const Tile& tile, TileOp op, const std::function<OpCost()>& kernel) override;
 
  private:
+  EnergyLedger& l_;
   TileCounts& c_;
+  const TimingParams& t_;
+  uint64_t& cycles_;
 };
 
 }  // namespace xb::timing

@@ -9,13 +9,14 @@ namespace {
 
 class FunctionalInstrument : public Instrument {
  public:
-  explicit FunctionalInstrument(const EnergyParams& e) : Instrument(e) {}
+  FunctionalInstrument(const TimingParams& t, const EnergyParams& e) : Instrument(e), t_(t) {}
   hw::TimingHook* attach(const hw::Tile& tile, const std::string& name) override {
-    hooks_.emplace_back(ledger_.add(tile, name));
+    hooks_.emplace_back(ledger_, ledger_.add(tile, name), t_, cycles_);
     return &hooks_.back();
   }
-  void rule_phase(const std::string&) override {}
+  void rule_phase(const std::string& label) override { ledger_.set_eval(label == "eval"); }
   void loss(double) override {}
+  double device_seconds() const override { return double(cycles_) * t_.clock; }
   void execute(const std::function<void()>& body, const std::string&) override {
     hw::InstrumentScope scope(this);
     body();
@@ -23,6 +24,8 @@ class FunctionalInstrument : public Instrument {
   void write_summary(nlohmann::ordered_json& s) const override { ledger_.write_summary(s); }
 
  private:
+  TimingParams t_;
+  uint64_t cycles_ = 0;  // outside the eval phase
   std::deque<CountingHook> hooks_;
 };
 
@@ -45,7 +48,7 @@ std::unique_ptr<Instrument> Instrument::create(Config& cfg, const std::string& m
     return timed_factory()(t, e, tr, trace);
   }
   if (trace) throw ConfigError("--trace needs --mode timed (the trace is drawn over simulated time)");
-  return std::make_unique<FunctionalInstrument>(e);
+  return std::make_unique<FunctionalInstrument>(t, e);
 }
 
 }  // namespace xb::timing

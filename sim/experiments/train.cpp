@@ -14,8 +14,15 @@
 //   direction's error along the gradient, negative = too short), bias_across_grad (mean
 //   ||(u - g) - ((u - g)·ĝ_unit) ĝ_unit||), pulses (cumulative).
 // summary.json: final_train_loss, final_test_loss, train_accuracy, test_accuracy
-//   (classification), total_pulses, steps, epochs_run, weights_sha256 (SHA-256 of the
-//   parameters as doubles, layer by layer: W row-major then b).
+//   (classification), total_pulses, steps, epochs_run, device_time_s (analog: the devices' age
+//   at the end), weights_sha256 (SHA-256 of the parameters as doubles, layer by layer: W
+//   row-major then b).
+//
+// Device time (analog): after every mini-batch each tile advances by one batch (lifetime
+// decay, diffusion) and by the seconds the batch took: experiment.seconds_per_batch when given,
+// else the chip's own clock (RunInstrument::device_seconds: the latencies of timing:, the same
+// in functional and timed mode). Evaluations read from their own noise streams and do not
+// age the devices, so eval_every never changes the weights.
 #include <unistd.h>
 
 #include <algorithm>
@@ -51,6 +58,7 @@ struct TrainParams {
   int lr_step = 0;
   int eval_every = 0;
   int eval_samples = 0;
+  double seconds_per_batch = 0;
   template <class F>
   void bind(F&& f) {
     f("steps", steps, "", "training steps (0: use epochs)");
@@ -64,6 +72,8 @@ struct TrainParams {
     f("lr_step", lr_step, "", "steps per decay of the step and inverse schedules");
     f("eval_every", eval_every, "", "steps between metrics rows (0: 20 rows per run)");
     f("eval_samples", eval_samples, "", "training samples used for train loss/accuracy (0: all)");
+    f("seconds_per_batch", seconds_per_batch, "s",
+      "device time per mini-batch, for drift (0: the chip's clock, the latencies of timing:)");
   }
   void validate(const Scope& s) const {
     s.require_in("steps", steps, 0, 1 << 30);
@@ -77,6 +87,9 @@ struct TrainParams {
     s.require_in("lr_step", lr_step, 0, 1 << 30);
     s.require_in("eval_every", eval_every, 0, 1 << 30);
     s.require_in("eval_samples", eval_samples, 0, 1 << 24);
+    s.require(std::isfinite(seconds_per_batch) && seconds_per_batch >= 0 &&
+                  seconds_per_batch <= 1e9,
+              "seconds_per_batch", seconds_per_batch, "must be in [0, 1e9]");
   }
 };
 
@@ -106,7 +119,8 @@ class Train : public Experiment {
     rules::Network* net = model_->network();
     if (net) {
       int l = 0;
-      for (const auto& layer : setup_.place_on_tiles(*net, setup_.network, seed)) {
+      tiles_ = setup_.place_on_tiles(*net, setup_.network, seed);
+      for (const auto& layer : tiles_) {
         // Pulse/energy ledger and, in timed mode, the tile's SystemC process (hw_models/sc/).
         if (hw::RunInstrument* ins = hw::current_instrument())
           layer->tile().set_timing_hook(ins->attach(layer->tile(), "layer" + std::to_string(l)));
@@ -186,6 +200,7 @@ class Train : public Experiment {
     s["total_pulses"] = pulses;
     s["steps"] = step;
     s["epochs_run"] = double(step) / double(per_epoch);
+    if (!tiles_.empty()) s["device_time_s"] = device_time_;
     const VectorD p = model_->params();
     Sha256 h;
     h.update(p.data(), sizeof(double) * std::size_t(p.size()));
@@ -232,6 +247,20 @@ class Train : public Experiment {
     return p_.lr;
   }
 
+  // One mini-batch of device time on every tile (see the file comment).
+  void advance_devices() {
+    if (tiles_.empty()) return;
+    double dt = p_.seconds_per_batch;
+    if (dt == 0) {
+      const hw::RunInstrument* ins = hw::current_instrument();
+      const double now = ins ? ins->device_seconds() : 0.0;
+      dt = now - clock_;
+      clock_ = now;
+    }
+    device_time_ += dt;
+    for (const auto& layer : tiles_) layer->tile().advance(1, dt);
+  }
+
   // Writes -lr ĝ: digital parameters exactly, analog weights through their tile.
   void apply(const rules::Estimate& e, double lr, double& pulses) {
     rules::Network* net = model_->network();
@@ -250,12 +279,20 @@ class Train : public Experiment {
       if (net->has_bias())
         net->set_bias(l, net->bias(l) - lr * e.estimate.segment(off + rows * cols, rows));
     }
+    advance_devices();
     net->sync_from_tiles();
   }
 
   void record(MetricsTable& m, int64_t step, int64_t epoch, double lr, double grad_norm,
               const Window& w, double pulses) {
     hw::publish_rule_phase("eval");
+    for (const auto& layer : tiles_) layer->tile().set_eval_reads(true, uint64_t(step));
+    evaluate(m, step, epoch, lr, grad_norm, w, pulses);
+    for (const auto& layer : tiles_) layer->tile().set_eval_reads(false);
+  }
+
+  void evaluate(MetricsTable& m, int64_t step, int64_t epoch, double lr, double grad_norm,
+                const Window& w, double pulses) {
     rules::Network* net = model_->network();
     const rules::Batch& test = setup_.task->test();
     last_train_loss_ = net ? net->data_loss(eval_train_) + net->l2_term()
@@ -286,6 +323,8 @@ class Train : public Experiment {
   RunOptions options_;
   LearningSetup setup_;
   std::unique_ptr<rules::Model> model_;
+  std::vector<std::shared_ptr<rules::TileLayer>> tiles_;  // analog layers (empty: digital)
+  double clock_ = 0, device_time_ = 0;                    // seconds
   rules::Batch eval_train_;
   double last_train_loss_ = 0, last_test_loss_ = 0, last_train_acc_ = 0, last_test_acc_ = 0;
 };

@@ -208,8 +208,8 @@ TEST(ReadNoise, AdditiveAndPcm) {
   DeviceState s = fab(*a, 0.3);
   Array w;
   a->read_weights(s, w);
-  Rng read(1, Stream::read);
-  a->add_read_noise(s, w, read);
+  const Rng read(1, Stream::read);
+  a->add_read_noise(s, w, read, 0);
   Moments m = moments(Array(w - s.w));
   EXPECT_NEAR(m.mean, 0.0, tol_mean(4e-4, N));
   EXPECT_NEAR(m.var, 4e-4, tol_var(4e-4, N));
@@ -218,7 +218,7 @@ TEST(ReadNoise, AdditiveAndPcm) {
                        "read_noise_std: 1}");
   s = fab(*p, 0.3);
   p->read_weights(s, w);
-  p->add_read_noise(s, w, read);
+  p->add_read_noise(s, w, read, 1);
   const double sd = 0.3 * std::min(0.0088 / std::pow(0.5, 0.65), 0.2) *
                     std::sqrt(std::log((20 + 250e-9) / (2 * 250e-9)));
   m = moments(Array(w - s.w));

@@ -59,16 +59,16 @@ TEST(EnergyLedger, CountsConversionsCellsAndPulsesFromTheCost) {
   r.lines_in = 4;
   r.lines_out = 6;
   r.adc_saturations = 2;
-  timing::EnergyLedger::record(row, r);
+  timing::EnergyLedger::count(row, r);
   r.op = TileOp::backward;
   r.lines_in = 6;
   r.lines_out = 4;
-  timing::EnergyLedger::record(row, r);
+  timing::EnergyLedger::count(row, r);
   OpCost u;
   u.op = TileOp::update;
   u.pulses_up = 10;
   u.pulses_down = 5;
-  timing::EnergyLedger::record(row, u);
+  timing::EnergyLedger::count(row, u);
   EXPECT_EQ(row.forward_passes, 3u);
   EXPECT_EQ(row.backward_passes, 3u);
   EXPECT_EQ(row.dac_conversions, 3u * 4u + 3u * 6u);
@@ -156,7 +156,7 @@ TEST(EnergyLedger, CountsPast64BitsEndTheRunInsteadOfWrapping) {
   OpCost u;
   u.op = TileOp::update;
   u.pulses_up = 2;
-  const std::string e = error_of([&] { timing::EnergyLedger::record(row, u); });
+  const std::string e = error_of([&] { timing::EnergyLedger::count(row, u); });
   EXPECT_EQ(e, "energy ledger: tile layer0: the count of pulses up passes 2^64");
   EXPECT_EQ(row.pulses_up, std::numeric_limits<uint64_t>::max() - 1) << "kept, not wrapped";
   OpCost r;
@@ -164,7 +164,7 @@ TEST(EnergyLedger, CountsPast64BitsEndTheRunInsteadOfWrapping) {
   r.read_passes = uint64_t(1) << 40;
   r.lines_in = 1 << 30;  // 2^70 DAC conversions
   r.lines_out = 1;
-  EXPECT_THROW(timing::EnergyLedger::record(row, r), NumericalError);
+  EXPECT_THROW(timing::EnergyLedger::count(row, r), NumericalError);
 }
 
 }  // namespace
