@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // End-to-end checks of the command line through the real binary ($XBARSIM).
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -80,6 +81,45 @@ TEST(Cli, BadInputExitsTwoWithTheKey) {
   EXPECT_EQ(xbarsim("describe no_such_model").code, 2);
   const std::string file_out = write_config("a_file", "x");
   EXPECT_EQ(xbarsim("run " + cfg + " --out " + file_out).code, 2);
+}
+
+const char* kAnalogTrain =
+    "task: {type: student_teacher, inputs: 6, outputs: 2, teacher_hidden: [6], samples: 32, "
+    "test_samples: 32}\n"
+    "network: {hidden: [4], analog: true}\n"
+    "scheme: {type: stochastic_pulse}\n"
+    "experiment: {type: train, steps: 20, batch: 4, lr: 0.05, eval_every: 5}\n";
+
+// A preset given by --set replaces the file's device (whose keys may belong to another law);
+// other --set device keys still apply on top of it.
+TEST(Cli, SetPresetSwitchesTheDevice) {
+  const std::string cfg = write_config(
+      "sb.yaml", std::string(kAnalogTrain) + "device: {type: soft_bounds, dw_min: 0.01, "
+                                             "reset: 0.1}\n");
+  const fs::path out = fs::path(cfg).parent_path() / "run_switch";
+  ASSERT_EQ(xbarsim("run " + cfg + " --force --out " + out.string() +
+                    " --set device.preset=ecram --set device.dw_min=0.004")
+                .code,
+            0);
+  const std::string eff = read((out / "config.yaml").string());
+  EXPECT_NE(eff.find("linear_step"), std::string::npos) << eff;
+  EXPECT_NE(eff.find("dw_min: 0.004"), std::string::npos) << eff;
+  EXPECT_EQ(eff.find("soft_bounds"), std::string::npos) << eff;
+}
+
+// Evaluation reads are billed in their own ledger, not as the chip's training energy.
+TEST(Cli, EvaluationHasItsOwnLedger) {
+  const std::string cfg =
+      write_config("ledger.yaml", std::string(kAnalogTrain) + "device: {type: ideal}\n");
+  const fs::path out = fs::path(cfg).parent_path() / "run_ledger";
+  ASSERT_EQ(xbarsim("run " + cfg + " --force --out " + out.string()).code, 0);
+  const auto s = nlohmann::json::parse(read((out / "summary.json").string()));
+  // Training: 20 steps of 4 samples, forward and backward through layer 1 (layer 0's backward
+  // is not needed); evaluation: 5 rows of 32 train + 32 test samples, forward only.
+  EXPECT_EQ(s["ledger"]["tiles"]["layer0"]["forward_passes"].get<int>(), 80);
+  EXPECT_EQ(s["ledger_eval"]["tiles"]["layer0"]["forward_passes"].get<int>(), 5 * 64);
+  EXPECT_EQ(s["ledger_eval"]["pulses"].get<int>(), 0);
+  EXPECT_GT(s["eval_energy_J"].get<double>(), 0.0);
 }
 
 TEST(Cli, ListAndDescribe) {

@@ -78,5 +78,51 @@ TEST(Train, BadKeysAreConfigErrors) {
   EXPECT_THROW(run_experiment(yaml), ConfigError);
 }
 
+// An analog run with every source of read noise on: periphery (default), the device's own.
+std::string analog(const std::string& device_keys, const std::string& experiment_keys = "") {
+  std::string y = kDigital;
+  y.replace(y.find("analog: false"), 13, "analog: true");
+  y.replace(y.find("eval_every: 100"), 15, "eval_every: 100" + experiment_keys);
+  return y + "device: {type: constant_step, dw_min: 0.002" + device_keys +
+         "}\nscheme: {type: stochastic_pulse}\n";
+}
+
+TEST(Train, EvaluationNeverChangesTraining) {
+  std::string every_step = analog(", read_noise_std: 0.02");
+  every_step.replace(every_step.find("eval_every: 100"), 15, "eval_every: 1");
+  const auto often = run_experiment(every_step);
+  const auto rarely = run_experiment(analog(", read_noise_std: 0.02"));
+  EXPECT_EQ(often["weights_sha256"], rarely["weights_sha256"]);
+  // The last evaluation (step 400) draws the same read noise whatever came before it.
+  EXPECT_EQ(often["final_test_loss"], rarely["final_test_loss"]);
+}
+
+TEST(Train, EveryDeviceTimeParameterActs) {
+  const auto base = run_experiment(analog(""));
+  for (const char* keys : {", lifetime: 50", ", diffusion: 0.002", ", read_noise_std: 0.02",
+                           ", drift_nu: 0.1"}) {
+    const auto s = run_experiment(analog(keys, ", seconds_per_batch: 1"));
+    EXPECT_NE(s["weights_sha256"], base["weights_sha256"]) << keys;
+  }
+  // Time alone changes nothing on a device without drift; it is reported.
+  const auto s = run_experiment(analog("", ", seconds_per_batch: 1"));
+  EXPECT_EQ(s["weights_sha256"], base["weights_sha256"]);
+  EXPECT_DOUBLE_EQ(s["device_time_s"].get<double>(), 400.0);
+}
+
+TEST(Train, ADeviceSectionOnANetworkLeftDigitalIsRefused) {
+  std::string implicit = kDigital;
+  implicit.replace(implicit.find(", analog: false"), 15, "");
+  try {
+    run_experiment(implicit + "device: {type: ideal}\n");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("network.analog"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("`device:`"), std::string::npos) << e.what();
+  }
+  // Said on purpose: the digital baseline of a device study.
+  EXPECT_NO_THROW(run_experiment(std::string(kDigital) + "device: {type: ideal}\n"));
+}
+
 }  // namespace
 }  // namespace xb::sim
