@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sim/cli_commands.h"
 
+#include <nlohmann/json.hpp>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "hw_models/core/parallel.h"
@@ -76,6 +78,7 @@ PreparedRun prepare_run(Config cfg, const RunArgs& args) {
   run.options.mode = args.mode;
   run.options.trace = args.trace;
   run.options.quiet = args.quiet;
+  run.options.resume = args.resume;
   run.plot = top.plot;
   run.experiment = experiment_registry().create(Scope(run.cfg, "experiment"));
   run.experiment->prepare(run.cfg, run.options);
@@ -144,8 +147,33 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
 }
 
 int command_run(const RunArgs& args) {
-  PreparedRun run = prepare_run(args);
-  return execute_run(run, args.out.empty() ? default_out(args.config) : args.out, args.force);
+  if (args.resume.empty()) {
+    if (args.config.empty()) throw ConfigError("run: give a config file, or --resume DIR");
+    PreparedRun run = prepare_run(args);
+    return execute_run(run, args.out.empty() ? default_out(args.config) : args.out, args.force);
+  }
+  // --resume DIR: the run's own effective config, continued in place from its checkpoint. The
+  // folder is rewritten as with --force: it is replaced only when the resumed run ends.
+  const std::string dir = args.resume;
+  if (!args.config.empty() || !args.sets.empty() || !args.seed.empty() || !args.out.empty())
+    throw ConfigError("run --resume " + dir +
+                      ": continues the run with its own config; a config file, --set, --seed "
+                      "and --out are not accepted with it");
+  if (!fs::exists(dir + "/checkpoint.npz"))
+    throw ConfigError("run --resume " + dir + ": no checkpoint.npz there (a run writes one every "
+                      "experiment.checkpoint_every steps and when it is interrupted)");
+  std::ifstream summary(dir + "/summary.json");
+  if (summary) {
+    const auto s = nlohmann::json::parse(summary, nullptr, false);
+    if (s.is_object() && s.value("status", "") == "ok")
+      throw ConfigError("run --resume " + dir + ": the run has already finished");
+  }
+  RunArgs a = args;
+  a.config = dir + "/config.yaml";
+  PreparedRun run = prepare_run(a);
+  if (!run.experiment->resumable())
+    throw ConfigError("run --resume " + dir + ": this experiment type cannot be resumed (train can)");
+  return execute_run(run, dir, true);
 }
 
 int command_validate(const RunArgs& args) {

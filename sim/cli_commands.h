@@ -26,6 +26,7 @@ struct RunArgs {
   bool force = false;
   int threads = 1;
   std::string max_memory;  // --max-memory: bytes with an SI prefix ("4G"); empty: available
+  std::string resume;      // --resume DIR: continue the run in DIR from its checkpoint
 };
 
 // A config read, overridden, validated and turned into a ready experiment.

@@ -20,6 +20,7 @@ struct RunOptions {
   std::string mode = "functional";  // functional | timed
   bool trace = false;
   bool quiet = false;
+  std::string resume;  // a run folder whose checkpoint.npz this run continues (run --resume)
 };
 
 class Experiment {
@@ -31,6 +32,8 @@ class Experiment {
   virtual void estimate_memory(MemoryEstimate& m) const = 0;
   // Records metrics and summary keys into `out`; throws NumericalError on NaN/Inf.
   virtual void run(RunFolder& out) = 0;
+  // Whether run() can continue from options.resume (run --resume).
+  virtual bool resumable() const { return false; }
 };
 
 using ExperimentRegistry = Registry<Experiment>;

@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
 
   xb::sim::RunArgs run_args;
   auto* run = app.add_subcommand("run", "run one experiment config into a run folder");
-  run->add_option("config", run_args.config, "config YAML file")->required();
+  run->add_option("config", run_args.config, "config YAML file (not with --resume)");
   run->add_option("--out", run_args.out, "run folder (default: runs/<config name>[-N])");
   run->add_option("--set", run_args.sets, "override a dotted key: KEY=VALUE")->take_all();
   run->add_option("--seed", run_args.seed, "master seed (overrides the config's seed)");
@@ -108,6 +108,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   run->add_flag("--quiet", run_args.quiet, "no progress output");
   run->add_flag("--force", run_args.force, "overwrite an existing run folder");
+  run->add_option("--resume", run_args.resume,
+                  "continue the interrupted run in this folder from its checkpoint.npz");
   run->add_option("--max-memory", run_args.max_memory,
                   "refuse a run estimated to need more memory (e.g. 4G; default: available)");
 

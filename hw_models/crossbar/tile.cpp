@@ -274,6 +274,50 @@ void Tile::advance(double batches, double seconds) {
   w_dirty_ = true;
 }
 
+namespace {
+
+void save_device(const DeviceState& d, StateMap& s, const std::string& p) {
+  s.arrays[p + "w"] = d.w;
+  if (d.w_apparent.size()) s.arrays[p + "w_apparent"] = d.w_apparent;
+  for (std::size_t k = 0; k < d.extra.size(); ++k) s.arrays[p + "extra" + std::to_string(k)] = d.extra[k];
+  s.numbers[p + "age_s"] = d.age_s;
+}
+
+void load_device(DeviceState& d, const StateMap& s, const std::string& p) {
+  d.w = s.array(p + "w", d.rows(), d.cols());
+  if (d.w_apparent.size()) d.w_apparent = s.array(p + "w_apparent", d.rows(), d.cols());
+  for (std::size_t k = 0; k < d.extra.size(); ++k)
+    d.extra[k] = s.array(p + "extra" + std::to_string(k), d.extra[k].rows(), d.extra[k].cols());
+  d.age_s = s.number(p + "age_s");
+}
+
+}  // namespace
+
+void Tile::save_state(StateMap& s, const std::string& prefix) const {
+  save_device(plus_, s, prefix + "plus.");
+  if (differential_) save_device(minus_, s, prefix + "minus.");
+  s.numbers[prefix + "update_event"] = double(update_event_);
+  s.numbers[prefix + "read_event"] = double(read_event_);
+  s.numbers[prefix + "reads"] = double(stats_.reads);
+  s.numbers[prefix + "saturations"] = double(stats_.saturations);
+  s.numbers[prefix + "bm_rereads"] = double(stats_.bm_rereads);
+  s.numbers[prefix + "input_clips"] = double(stats_.input_clips);
+  scheme_->save_state(s, prefix + "scheme.");
+}
+
+void Tile::load_state(const StateMap& s, const std::string& prefix) {
+  load_device(plus_, s, prefix + "plus.");
+  if (differential_) load_device(minus_, s, prefix + "minus.");
+  update_event_ = uint64_t(s.number(prefix + "update_event"));
+  read_event_ = uint64_t(s.number(prefix + "read_event"));
+  stats_.reads = uint64_t(s.number(prefix + "reads"));
+  stats_.saturations = uint64_t(s.number(prefix + "saturations"));
+  stats_.bm_rereads = uint64_t(s.number(prefix + "bm_rereads"));
+  stats_.input_clips = uint64_t(s.number(prefix + "input_clips"));
+  scheme_->load_state(s, prefix + "scheme.");
+  w_dirty_ = true;
+}
+
 Tile Tile::fork(uint32_t k) const {
   Tile t(*this);
   t.hook_ = nullptr;  // a fork is a what-if copy: not timed, not in the ledger

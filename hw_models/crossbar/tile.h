@@ -129,6 +129,12 @@ class Tile {
   // Effects between updates (device lifetime decay, diffusion, drift), see DeviceModel::advance.
   void advance(double batches, double seconds);
 
+  // What a checkpoint keeps of the tile under `prefix`: device weights and ages, event
+  // counters, read statistics and the scheme's state. load_state restores it into a tile built
+  // from the same config and seed (fabrication is redrawn, not stored).
+  void save_state(StateMap& s, const std::string& prefix) const;
+  void load_state(const StateMap& s, const std::string& prefix);
+
   // Optional observer of forward/backward/update (timing_hook.h): the pulse/energy ledger and
   // the SystemC timing shell. Null (the default) costs one branch. Not owned; fork() drops it.
   void set_timing_hook(TimingHook* hook) { hook_ = hook; }

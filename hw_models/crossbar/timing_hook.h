@@ -65,6 +65,9 @@ class RunInstrument {
   // is the timed run's SystemC time less its evaluations, and functional mode counts the same
   // cycles, so devices age identically in both modes and evaluations never age them.
   virtual double device_seconds() const = 0;
+  // The same clock in whole cycles; a resumed run starts it where its checkpoint stopped.
+  virtual uint64_t device_cycles() const = 0;
+  virtual void set_device_cycles(uint64_t cycles) = 0;
 };
 
 namespace detail {

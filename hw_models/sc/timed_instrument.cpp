@@ -251,6 +251,8 @@ class TimedInstrument : public Instrument {
     if (!ledger_.eval()) device_cycles_ += cycles;
   }
   double device_seconds() const override { return double(device_cycles_) * t_.clock; }
+  uint64_t device_cycles() const override { return device_cycles_; }
+  void set_device_cycles(uint64_t cycles) override { device_cycles_ = cycles; }
   sc_core::sc_time clock() const { return sc_core::sc_time(t_.clock, sc_core::SC_SEC); }
   VcdWriter* vcd() { return vcd_.get(); }
   const TraceParams& trace_params() const { return tr_; }

@@ -17,6 +17,8 @@ class FunctionalInstrument : public Instrument {
   void rule_phase(const std::string& label) override { ledger_.set_eval(label == "eval"); }
   void loss(double) override {}
   double device_seconds() const override { return double(cycles_) * t_.clock; }
+  uint64_t device_cycles() const override { return cycles_; }
+  void set_device_cycles(uint64_t cycles) override { cycles_ = cycles; }
   void execute(const std::function<void()>& body, const std::string&) override {
     hw::InstrumentScope scope(this);
     body();

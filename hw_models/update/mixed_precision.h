@@ -32,6 +32,16 @@ class MixedPrecisionScheme : public ClonableScheme<MixedPrecisionScheme> {
   explicit MixedPrecisionScheme(const MixedPrecisionParams& p) : p_(p) {}
   void apply(Tile& tile, const UpdateRequest& r, UpdateReport& rep) override;
   void reset() override { chi_.resize(0, 0); }
+  void save_state(StateMap& s, const std::string& prefix) const override {
+    if (chi_.size()) s.arrays[prefix + "chi"] = chi_.array();
+  }
+  void load_state(const StateMap& s, const std::string& prefix) override {
+    auto it = s.arrays.find(prefix + "chi");  // absent: no update yet
+    if (it == s.arrays.end())
+      chi_.resize(0, 0);
+    else
+      chi_ = it->second.matrix();
+  }
   // χ, the digital high-precision memory beside the array (empty before the first update).
   const Matrix& accumulator() const { return chi_; }
 

@@ -65,6 +65,12 @@ class StochasticPulseScheme : public ClonableScheme<StochasticPulseScheme> {
   void apply(Tile& tile, const UpdateRequest& r, UpdateReport& rep) override;
   // Pulse probabilities clipped at 1 since construction (a bias of the realised update).
   uint64_t probabilities_clipped() const { return prob_clipped_; }
+  void save_state(StateMap& s, const std::string& prefix) const override {
+    s.numbers[prefix + "probabilities_clipped"] = double(prob_clipped_);
+  }
+  void load_state(const StateMap& s, const std::string& prefix) override {
+    prob_clipped_ = uint64_t(s.number(prefix + "probabilities_clipped"));
+  }
 
   // The bit length and amplitudes used for one sample (exposed for the tests).
   struct Plan {

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "hw_models/core/registry.h"
+#include "hw_models/core/state_map.h"
 #include "hw_models/core/types.h"
 
 namespace xb::hw {
@@ -64,6 +65,9 @@ class UpdateScheme {
   virtual std::unique_ptr<UpdateScheme> clone() const = 0;
   // Forgets state that refers to the weights before a reprogramming (Tile::set_weights).
   virtual void reset() {}
+  // Adds the scheme's state under `prefix` to a checkpoint / restores it. Default: none.
+  virtual void save_state(StateMap&, const std::string& /*prefix*/) const {}
+  virtual void load_state(const StateMap&, const std::string& /*prefix*/) {}
 };
 
 // The clone() every scheme writes the same way.

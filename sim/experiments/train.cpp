@@ -28,6 +28,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <numeric>
 
@@ -42,6 +44,7 @@
 #include "sim/experiment.h"
 #include "sim/interrupt.h"
 #include "sim/learning_setup.h"
+#include "sim/npz.h"
 #include "sim/tasks/task.h"
 
 namespace xb::sim {
@@ -59,6 +62,8 @@ struct TrainParams {
   int eval_every = 0;
   int eval_samples = 0;
   double seconds_per_batch = 0;
+  int checkpoint_every = 0;
+  bool save_devices = false;
   template <class F>
   void bind(F&& f) {
     f("steps", steps, "", "training steps (0: use epochs)");
@@ -74,6 +79,11 @@ struct TrainParams {
     f("eval_samples", eval_samples, "", "training samples used for train loss/accuracy (0: all)");
     f("seconds_per_batch", seconds_per_batch, "s",
       "device time per mini-batch, for drift (0: the chip's clock, the latencies of timing:)");
+    f("checkpoint_every", checkpoint_every, "",
+      "steps between checkpoints (weights.npz and checkpoint.npz, for run --resume; 0: at the "
+      "end and on interruption only)");
+    f("save_devices", save_devices, "",
+      "weights.npz also holds each analog layer's device weights (device units)");
   }
   void validate(const Scope& s) const {
     s.require_in("steps", steps, 0, 1 << 30);
@@ -87,6 +97,7 @@ struct TrainParams {
     s.require_in("lr_step", lr_step, 0, 1 << 30);
     s.require_in("eval_every", eval_every, 0, 1 << 30);
     s.require_in("eval_samples", eval_samples, 0, 1 << 24);
+    s.require_in("checkpoint_every", checkpoint_every, 0, 1 << 30);
     s.require(std::isfinite(seconds_per_batch) && seconds_per_batch >= 0 &&
                   seconds_per_batch <= 1e9,
               "seconds_per_batch", seconds_per_batch, "must be in [0, 1e9]");
@@ -106,6 +117,8 @@ class Train : public Experiment {
       Scope(cfg, "experiment").fail("epochs", p_.epochs, "this task has no data: give steps");
     }
   }
+
+  bool resumable() const override { return true; }
 
   void estimate_memory(MemoryEstimate& m) const override {
     setup_.estimate_memory(m, setup_.network, double(p_.batch));
@@ -144,49 +157,57 @@ class Train : public Experiment {
     const bool progress = !options_.quiet && isatty(2);
     const Rng data(seed, Stream::data, 10), est(seed, Stream::estimator);
     std::vector<Index> order;
-    Window win;
-    double pulses = 0, grad_norm = 0;
-    int64_t step = 0;
-    int64_t epoch = 0;
-    record(m, 0, 0, lr_at(0, total), grad_norm, win, pulses);
-    while (step < total) {
-      throw_if_interrupted();  // a step boundary: stop here on SIGINT/SIGTERM/SIGHUP
-      // A fresh permutation of the training set per epoch, from the data stream.
-      order.resize(std::size_t(n));
-      std::iota(order.begin(), order.end(), Index(0));
-      Rng r = data.at(uint64_t(epoch));
-      for (Index i = n - 1; i > 0; --i) {
-        boost::random::uniform_int_distribution<Index> u(0, i);
-        std::swap(order[std::size_t(i)], order[std::size_t(u(r))]);
-      }
-      for (Index b0 = 0; b0 < std::max<Index>(n, 1) && step < total; b0 += bs) {
-        rules::Batch batch;
-        if (n > 0) {
-          std::vector<Index> idx(order.begin() + b0, order.begin() + std::min(n, b0 + bs));
-          batch = train.rows(idx);
+    Loop at;
+    if (options_.resume.empty())
+      record(m, 0, 0, lr_at(0, total), at);
+    else
+      resume(m, at);
+    try {
+      while (at.step < total) {
+        // A fresh permutation of the training set per epoch, from the data stream.
+        const int64_t epoch = at.step / per_epoch;
+        order.resize(std::size_t(n));
+        std::iota(order.begin(), order.end(), Index(0));
+        Rng r = data.at(uint64_t(epoch));
+        for (Index i = n - 1; i > 0; --i) {
+          boost::random::uniform_int_distribution<Index> u(0, i);
+          std::swap(order[std::size_t(i)], order[std::size_t(u(r))]);
         }
-        const double lr = lr_at(step, total);
-        hw::publish_rule_phase("estimate");
-        rules::Estimate e = setup_.rule->estimate(*model_, batch, est, uint64_t(step));
-        if (!finite(e.gradient)) fail(step, "true gradient");
-        if (!finite(e.estimate)) fail(step, "rule estimate");
-        const VectorD before = model_->params();
-        hw::publish_rule_phase("update");
-        apply(e, lr, pulses);
-        const VectorD after = model_->params();
-        if (!finite(after)) fail(step, "weights");
-        grad_norm = e.gradient.norm();
-        win.add(e, before, after, lr);
-        ++step;
-        if (progress && (step % std::max<int64_t>(1, total / 100) == 0 || step == total))
-          std::fprintf(stderr, "\rtrain: step %lld/%lld (%3d%%)", (long long)step,
-                       (long long)total, int(100 * step / total));
-        if (step % eval_every == 0 || step == total) {
-          record(m, step, epoch, lr, grad_norm, win, pulses);
-          win = Window();
+        for (Index b0 = Index(at.step - epoch * per_epoch) * bs;
+             b0 < std::max<Index>(n, 1) && at.step < total; b0 += bs) {
+          throw_if_interrupted();  // a step boundary: stop here on SIGINT/SIGTERM/SIGHUP
+          rules::Batch batch;
+          if (n > 0) {
+            std::vector<Index> idx(order.begin() + b0, order.begin() + std::min(n, b0 + bs));
+            batch = train.rows(idx);
+          }
+          const double lr = lr_at(at.step, total);
+          hw::publish_rule_phase("estimate");
+          rules::Estimate e = setup_.rule->estimate(*model_, batch, est, uint64_t(at.step));
+          if (!finite(e.gradient)) fail(at.step, "true gradient");
+          if (!finite(e.estimate)) fail(at.step, "rule estimate");
+          const VectorD before = model_->params();
+          hw::publish_rule_phase("update");
+          apply(e, lr, at);
+          const VectorD after = model_->params();
+          if (!finite(after)) fail(at.step, "weights");
+          at.grad_norm = e.gradient.norm();
+          at.win.add(e, before, after, lr);
+          ++at.step;
+          if (progress && (at.step % std::max<int64_t>(1, total / 100) == 0 || at.step == total))
+            std::fprintf(stderr, "\rtrain: step %lld/%lld (%3d%%)", (long long)at.step,
+                         (long long)total, int(100 * at.step / total));
+          if (at.step % eval_every == 0 || at.step == total) {
+            record(m, at.step, (at.step - 1) / per_epoch, lr, at);
+            at.win = Window();
+          }
+          if (p_.checkpoint_every > 0 && at.step % p_.checkpoint_every == 0 && at.step < total)
+            checkpoint(out, at);
         }
       }
-      ++epoch;
+    } catch (const Interrupted&) {
+      checkpoint(out, at);  // what was done so far, for run --resume
+      throw;
     }
     if (progress) std::fprintf(stderr, "\n");
 
@@ -197,14 +218,16 @@ class Train : public Experiment {
       s["train_accuracy"] = last_train_acc_;
       s["test_accuracy"] = last_test_acc_;
     }
-    s["total_pulses"] = pulses;
-    s["steps"] = step;
-    s["epochs_run"] = double(step) / double(per_epoch);
-    if (!tiles_.empty()) s["device_time_s"] = device_time_;
+    s["total_pulses"] = at.pulses;
+    s["steps"] = at.step;
+    s["epochs_run"] = double(at.step) / double(per_epoch);
+    if (!tiles_.empty()) s["device_time_s"] = at.device_time;
+    if (!options_.resume.empty()) s["resumed_at_step"] = resumed_at_;
     const VectorD p = model_->params();
     Sha256 h;
     h.update(p.data(), sizeof(double) * std::size_t(p.size()));
     s["weights_sha256"] = h.hex();
+    write_file_atomic(out.file("weights.npz"), weights().serialize());
   }
 
  private:
@@ -228,6 +251,115 @@ class Train : public Experiment {
     }
   };
 
+  // Where the training loop is: everything a checkpoint needs besides the model and tiles.
+  struct Loop {
+    int64_t step = 0;
+    double pulses = 0, grad_norm = 0;
+    Window win;
+    double clock = 0, device_time = 0;  // seconds: chip clock at the last batch, device age
+  };
+
+  // The trained parameters: per layer W<l> (out x in) and b<l>, the weights as the devices
+  // hold them (read without read noise); with save_devices, dev<l> (and dev<l>_minus) in device
+  // units. A model without layers (quadratic) writes its parameter vector `params`.
+  Npz weights() const {
+    Npz z;
+    const rules::Network* net = model_->network();
+    if (!net) {
+      z.add("params", model_->params());
+      return z;
+    }
+    for (Index l = 0; l < net->layers(); ++l) {
+      const std::string k = std::to_string(l);
+      z.add("W" + k, net->weight(l));
+      if (net->has_bias()) z.add("b" + k, net->bias(l));
+    }
+    if (p_.save_devices)
+      for (std::size_t l = 0; l < tiles_.size(); ++l) {
+        const hw::Tile& t = tiles_[l]->tile();
+        z.add("dev" + std::to_string(l), t.device_state(0).w);
+        if (t.differential()) z.add("dev" + std::to_string(l) + "_minus", t.device_state(1).w);
+      }
+    return z;
+  }
+
+  // checkpoint.npz (model, tiles, loop) and weights.npz; metrics.csv is saved first, so that it
+  // holds every row up to the checkpoint's step.
+  void checkpoint(RunFolder& out, const Loop& at) const {
+    out.save_progress();
+    Npz z;
+    z.add("params", model_->params());
+    z.add("loop", std::vector<std::uint64_t>{uint64_t(at.step), uint64_t(at.win.n)});
+    z.add("loop_values", (VectorD(8) << at.pulses, at.grad_norm, at.win.rule_cos,
+                          at.win.update_cos, at.win.along, at.win.across, at.clock,
+                          at.device_time).finished());
+    const hw::RunInstrument* ins = hw::current_instrument();
+    z.add("device_cycles", std::vector<std::uint64_t>{ins ? ins->device_cycles() : 0});
+    StateMap st;
+    for (std::size_t l = 0; l < tiles_.size(); ++l)
+      tiles_[l]->tile().save_state(st, "layer" + std::to_string(l) + ".");
+    for (const auto& [k, a] : st.arrays) z.add("tile." + k, a);
+    for (const auto& [k, v] : st.numbers) z.add("tile." + k, v);
+    write_file_atomic(out.file("checkpoint.npz"), z.serialize());
+    write_file_atomic(out.file("weights.npz"), weights().serialize());
+  }
+
+  // Restores the checkpoint of options_.resume and the metrics rows up to its step.
+  void resume(MetricsTable& m, Loop& at) {
+    const Npz z = Npz::load(options_.resume + "/checkpoint.npz");
+    const VectorD params = z.vector("params");
+    if (params.size() != model_->n_params())
+      throw ConfigError(options_.resume + "/checkpoint.npz: params.npy holds " +
+                        std::to_string(params.size()) + " parameters, the config's model " +
+                        std::to_string(model_->n_params()));
+    model_->set_params(params);
+    const auto loop = z.u64("loop");
+    const VectorD v = z.vector("loop_values");
+    if (loop.size() != 2 || v.size() != 8)
+      throw ConfigError(options_.resume + "/checkpoint.npz: malformed loop state");
+    at.step = int64_t(loop[0]);
+    at.win.n = int(loop[1]);
+    at.pulses = v(0);
+    at.grad_norm = v(1);
+    at.win.rule_cos = v(2);
+    at.win.update_cos = v(3);
+    at.win.along = v(4);
+    at.win.across = v(5);
+    at.clock = v(6);
+    at.device_time = v(7);
+    if (hw::RunInstrument* ins = hw::current_instrument())
+      ins->set_device_cycles(z.u64("device_cycles").at(0));
+    StateMap st;
+    for (const auto& [k, a] : z.arrays()) {
+      if (k.rfind("tile.", 0) != 0) continue;
+      if (a.shape.empty())
+        st.numbers[k.substr(5)] = z.scalar(k);
+      else
+        st.arrays[k.substr(5)] = z.float_array(k, Index(a.shape.at(0)), Index(a.shape.at(1)));
+    }
+    for (std::size_t l = 0; l < tiles_.size(); ++l)
+      tiles_[l]->tile().load_state(st, "layer" + std::to_string(l) + ".");
+    if (rules::Network* net = model_->network()) net->sync_from_tiles();
+    resumed_at_ = at.step;
+    // The rows the killed run recorded up to the checkpoint (metrics.csv was saved before it).
+    std::ifstream in(options_.resume + "/metrics.csv");
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::vector<std::string> cells;
+      std::stringstream ss(line);
+      std::string c;
+      while (std::getline(ss, c, ',')) cells.push_back(c);
+      if (line.back() == ',') cells.push_back("");
+      if (cells.size() != m.columns().size())
+        throw ConfigError(options_.resume + "/metrics.csv: a row has " +
+                          std::to_string(cells.size()) + " cells, expected " +
+                          std::to_string(m.columns().size()));
+      if (std::stoll(cells[0]) > at.step) break;
+      m.add_row(cells);
+    }
+  }
+
   static rules::Batch first(const rules::Batch& b, Index k) {
     std::vector<Index> idx(static_cast<std::size_t>(k));
     std::iota(idx.begin(), idx.end(), Index(0));
@@ -248,21 +380,21 @@ class Train : public Experiment {
   }
 
   // One mini-batch of device time on every tile (see the file comment).
-  void advance_devices() {
+  void advance_devices(Loop& at) {
     if (tiles_.empty()) return;
     double dt = p_.seconds_per_batch;
     if (dt == 0) {
       const hw::RunInstrument* ins = hw::current_instrument();
       const double now = ins ? ins->device_seconds() : 0.0;
-      dt = now - clock_;
-      clock_ = now;
+      dt = now - at.clock;
+      at.clock = now;
     }
-    device_time_ += dt;
+    at.device_time += dt;
     for (const auto& layer : tiles_) layer->tile().advance(1, dt);
   }
 
   // Writes -lr ĝ: digital parameters exactly, analog weights through their tile.
-  void apply(const rules::Estimate& e, double lr, double& pulses) {
+  void apply(const rules::Estimate& e, double lr, Loop& at) {
     rules::Network* net = model_->network();
     if (!net || !setup_.network.analog) {
       model_->set_params(model_->params() - lr * e.estimate);
@@ -275,19 +407,18 @@ class Train : public Experiment {
       const bool factors = std::size_t(l) < e.d.size() && setup_.task->l2() == 0.0;
       static const MatrixD none;
       net->tile(l)->update(dw, factors ? e.x[std::size_t(l)] : none,
-                           factors ? e.d[std::size_t(l)] : none, lr, pulses);
+                           factors ? e.d[std::size_t(l)] : none, lr, at.pulses);
       if (net->has_bias())
         net->set_bias(l, net->bias(l) - lr * e.estimate.segment(off + rows * cols, rows));
     }
-    advance_devices();
+    advance_devices(at);
     net->sync_from_tiles();
   }
 
-  void record(MetricsTable& m, int64_t step, int64_t epoch, double lr, double grad_norm,
-              const Window& w, double pulses) {
+  void record(MetricsTable& m, int64_t step, int64_t epoch, double lr, const Loop& at) {
     hw::publish_rule_phase("eval");
     for (const auto& layer : tiles_) layer->tile().set_eval_reads(true, uint64_t(step));
-    evaluate(m, step, epoch, lr, grad_norm, w, pulses);
+    evaluate(m, step, epoch, lr, at.grad_norm, at.win, at.pulses);
     for (const auto& layer : tiles_) layer->tile().set_eval_reads(false);
   }
 
@@ -324,7 +455,7 @@ class Train : public Experiment {
   LearningSetup setup_;
   std::unique_ptr<rules::Model> model_;
   std::vector<std::shared_ptr<rules::TileLayer>> tiles_;  // analog layers (empty: digital)
-  double clock_ = 0, device_time_ = 0;                    // seconds
+  int64_t resumed_at_ = 0;
   rules::Batch eval_train_;
   double last_train_loss_ = 0, last_test_loss_ = 0, last_train_acc_ = 0, last_test_acc_ = 0;
 };

@@ -267,3 +267,19 @@ def test_examples_run(tmp_path):
                                text=True, env=env, cwd=tmp_path)
             assert r.returncode == 0, f"{name}: {r.stderr}"
     assert len([f for f in os.listdir(tmp_path) if f.endswith(".png")]) >= 3
+
+
+# ---- weights.npz --------------------------------------------------------------------------
+
+def test_weights_npz_is_numpy_readable_and_matches_the_hash(tmp_path):
+    import hashlib
+    summary = cli_summary(tmp_path, "--set", "experiment.save_devices=true")
+    z = np.load(tmp_path / "cli" / "weights.npz")
+    assert sorted(z.files) == ["W0", "W1", "b0", "b1", "dev0", "dev1"]
+    assert z["W0"].shape == (32, 16) and z["W0"].dtype == np.float64
+    assert z["dev0"].dtype == np.float32
+    # weights_sha256 hashes the parameters as doubles, layer by layer: W row-major, then b.
+    flat = np.concatenate([z["W0"].ravel(), z["b0"], z["W1"].ravel(), z["b1"]])
+    assert hashlib.sha256(flat.astype("<f8").tobytes()).hexdigest() == summary["weights_sha256"]
+    # A single-device tile reads its device weights directly.
+    assert np.allclose(z["dev0"], z["W0"], atol=1e-6)

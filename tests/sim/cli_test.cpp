@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -120,6 +122,56 @@ TEST(Cli, EvaluationHasItsOwnLedger) {
   EXPECT_EQ(s["ledger_eval"]["tiles"]["layer0"]["forward_passes"].get<int>(), 5 * 64);
   EXPECT_EQ(s["ledger_eval"]["pulses"].get<int>(), 0);
   EXPECT_GT(s["eval_energy_J"].get<double>(), 0.0);
+}
+
+// A run killed after its last checkpoint (status still "running", metrics.csv ahead of the
+// checkpoint) continues with --resume to the same bytes as the uninterrupted run: metrics,
+// weights and hash. Analog with a stateful scheme and differential pairs, and a digital rule.
+TEST(Cli, ResumeContinuesAKilledRunToTheSameResult) {
+  struct Setup {
+    std::string sections, experiment_keys;
+  };
+  const std::vector<Setup> setups = {
+      {"network: {hidden: [5], analog: true}\nscheme: {type: mixed_precision}\n"
+       "tile: {mapping: differential}\ndevice: {preset: reram_sb, diffusion: 0.001, "
+       "read_noise_std: 0.01}\n",
+       ""},
+      {"network: {hidden: [5], analog: true}\nscheme: {type: stochastic_pulse}\n"
+       "device: {preset: pcm}\n",
+       ", seconds_per_batch: 30"},
+      {"network: {hidden: [5], analog: false}\nrule: {type: feedback_alignment}\n", ""}};
+  int k = 0;
+  for (const Setup& setup : setups) {
+    const std::string cfg_text =
+        "task: {type: student_teacher, inputs: 6, outputs: 2, teacher_hidden: [6], samples: 40, "
+        "test_samples: 40}\n"
+        "experiment: {type: train, steps: 47, batch: 4, lr: 0.05, eval_every: 5, "
+        "checkpoint_every: 20" + setup.experiment_keys + "}\n" + setup.sections;
+    const std::string cfg = write_config("resume" + std::to_string(k) + ".yaml", cfg_text);
+    const fs::path whole = fs::path(cfg).parent_path() / ("whole" + std::to_string(k));
+    const fs::path killed = fs::path(cfg).parent_path() / ("killed" + std::to_string(k));
+    ASSERT_EQ(xbarsim("run " + cfg + " --force --out " + whole.string()).code, 0) << setup.sections;
+    ASSERT_EQ(xbarsim("run " + cfg + " --force --out " + killed.string()).code, 0) << setup.sections;
+    // As SIGKILL after step 47 would leave it: the checkpoint of step 40, rows to step 45.
+    std::string summary = read((killed / "summary.json").string());
+    summary.replace(summary.find("\"status\": \"ok\""), 14, "\"status\": \"running\"");
+    std::ofstream((killed / "summary.json").string()) << summary;
+    std::string metrics = read((killed / "metrics.csv").string());
+    metrics.erase(metrics.find("\n47,") + 1);
+    std::ofstream((killed / "metrics.csv").string()) << metrics;
+    fs::remove(killed / "weights.npz");
+    EXPECT_EQ(xbarsim("run --resume " + killed.string() + " --set seed=2").code, 2);
+    ASSERT_EQ(xbarsim("run --resume " + killed.string()).code, 0) << setup.sections;
+    for (const char* f : {"metrics.csv", "weights.npz"})
+      EXPECT_EQ(read((whole / f).string()), read((killed / f).string())) << setup.sections << f;
+    const auto a = nlohmann::json::parse(read((whole / "summary.json").string()));
+    const auto b = nlohmann::json::parse(read((killed / "summary.json").string()));
+    EXPECT_EQ(a["weights_sha256"], b["weights_sha256"]) << setup.sections;
+    EXPECT_EQ(b["resumed_at_step"], 40) << setup.sections;
+    // A finished run is not resumed.
+    EXPECT_EQ(xbarsim("run --resume " + killed.string()).code, 2);
+    ++k;
+  }
 }
 
 TEST(Cli, ListAndDescribe) {
