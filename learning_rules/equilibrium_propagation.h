@@ -37,6 +37,12 @@ struct EquilibriumPropagationParams : InjectionParams {
     f("free_steps", free_steps, "", "relaxation iterations of the free phase");
     f("nudged_steps", nudged_steps, "", "relaxation iterations of each nudged phase");
   }
+  // The relaxation phases settle to fixed points of the energy; no forward pass takes the
+  // injected noise (tests/learning_rules/rule_conformance_test.cpp lists it as known).
+  static std::vector<std::pair<std::string, std::string>> not_used() {
+    return {{"injection", "equilibrium propagation relaxes to fixed points and injects no noise"},
+            {"injection_sigma", "equilibrium propagation injects no noise"}};
+  }
   void validate(const Scope& s) const {
     s.require_gt("beta", beta, 0.0);
     s.require_in("free_steps", free_steps, 1, 100000);

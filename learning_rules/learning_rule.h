@@ -16,6 +16,7 @@
 
 #include "hw_models/core/registry.h"
 #include "hw_models/core/rng.h"
+#include "hw_models/core/state_map.h"
 #include "learning_rules/network.h"
 
 namespace xb::rules {
@@ -51,6 +52,9 @@ class LearningRule {
   // call comes from stream.at(event, lane) with the lanes of sub_stream(), so the result is a
   // pure function of (seed, step) whatever else happens.
   virtual Estimate estimate(Model& m, const Batch& b, const Rng& stream, uint64_t event) = 0;
+  // State a checkpoint keeps beyond what prepare() rebuilds from the seed. Default: none.
+  virtual void save_state(StateMap&) const {}
+  virtual void load_state(const StateMap&) {}
 
   // Lanes of one step's draws: kind in the high byte, an index below it.
   enum Kind : uint32_t { k_injection = 1, k_perturbation = 2, k_sample = 3 };
@@ -99,6 +103,10 @@ void add_rule(RuleRegistry& r, const std::string& name, const std::string& summa
              p.validate(s);
              p.validate_injection(s);
            });
+           if constexpr (HasNotUsed<Params>::value)
+             for (const auto& [key, reason] : Params::not_used())
+               for (auto& row : d.rows)
+                 if (row.name == key) row.not_used = reason;
            return d.rows;
          }});
 }

@@ -45,6 +45,9 @@ class Synthetic : public LearningRule {
   double last_b() const { return last_b_; }
   double last_sigma() const { return last_sigma_; }
   const EstimatorNoise* noise() const { return noise_.get(); }
+  // The draw counter (n̂ and the b/σ schedules follow calls, not steps).
+  void save_state(StateMap& s) const override { s.numbers["rule.draw"] = double(draw_); }
+  void load_state(const StateMap& s) override { draw_ = uint64_t(s.number("rule.draw")); }
 
  private:
   EstimatorNoiseParams np_;

@@ -118,6 +118,7 @@ py::dict param_row_dict(const ParamRow& r, const std::string& kind) {
   d["unit"] = r.unit;
   d["description"] = r.description;
   d["rule"] = r.rule;
+  d["not_used"] = r.not_used;
   if (!kind.empty()) d["kind"] = kind.substr(0, kind.size() - 1);
   return d;
 }

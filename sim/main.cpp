@@ -55,7 +55,8 @@ int describe(const std::string& name) {
     for (const auto& r : c.describe(name))
       std::cout << std::left << std::setw(26) << r.name << std::setw(16) << r.default_value
                 << std::setw(8) << r.unit << r.description
-                << (r.rule.empty() ? "" : " [" + r.rule + "]") << "\n";
+                << (r.rule.empty() ? "" : " [" + r.rule + "]")
+                << (r.not_used.empty() ? "" : " [not used: " + r.not_used + "]") << "\n";
     std::cout << "\n";
   }
   for (const auto& p : xb::sim::preset_names()) {

@@ -153,6 +153,7 @@ struct ParamRow {
   std::string name, default_value, unit, description;
   std::string rule;      // what validate() requires of it with defaults elsewhere ("must be > 0")
   bool integer = false;  // an integer or a list of integers (a count or a size)
+  std::string not_used;  // why this model accepts the key but does nothing with it (or empty)
 };
 
 // Collects the parameter table of a Params struct from its bind().
@@ -205,6 +206,15 @@ void attach_rules(std::vector<ParamRow>& rows, Validate&& validate) {
   }
 }
 
+// A Params struct may name keys it accepts (shared with other models, kept for a later
+// feature) but does not act on: static std::vector<std::pair<std::string, std::string>>
+// not_used() returns (key, reason); describe shows the reason, and the registry-wide
+// conformance test accepts such keys as inert.
+template <class P, class = void>
+struct HasNotUsed : std::false_type {};
+template <class P>
+struct HasNotUsed<P, std::void_t<decltype(P::not_used())>> : std::true_type {};
+
 // The parameter table of a Params struct, each row with the rule its validate() enforces.
 template <class P>
 std::vector<ParamRow> describe_params() {
@@ -212,6 +222,10 @@ std::vector<ParamRow> describe_params() {
   ParamDescriber d;
   p.bind(d);
   attach_rules(d.rows, [&p](const Scope& s) { p.validate(s); });
+  if constexpr (HasNotUsed<P>::value)
+    for (const auto& [key, reason] : P::not_used())
+      for (auto& row : d.rows)
+        if (row.name == key) row.not_used = reason;
   return d.rows;
 }
 

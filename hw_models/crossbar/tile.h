@@ -77,6 +77,10 @@ struct TileParams {
     f("w_max", w_max, "1", "differential: weight of a fully potentiated G+ with G− at g_min");
     f("w_init", w_init, "1", "weight every cross-point starts at before set_weights");
   }
+  static std::vector<std::pair<std::string, std::string>> not_used() {
+    return {{"w_init", "every experiment programs its initial weights (set_weights); only a "
+                       "Python Tile starts at w_init"}};
+  }
   void validate(const Scope& s) const;
 };
 

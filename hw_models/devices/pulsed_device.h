@@ -21,6 +21,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "hw_models/core/params.h"
 #include "hw_models/devices/device_model.h"
@@ -119,6 +121,12 @@ struct PulsedParams {
       "docs/devices.md) or pulse by pulse (false)");
   }
   void validate(const Scope& s) const;
+  // Keys every law accepts that a training or inference run never exercises (describe).
+  static std::vector<std::pair<std::string, std::string>> not_used() {
+    return {{"reset_std",
+             "the spread of an explicit device reset (DeviceModel::reset), which no experiment "
+             "performs yet: refresh and transfer compounds will"}};
+  }
 };
 
 // The devices of one row that receive pulses in one direction, with their per-device

@@ -11,6 +11,7 @@ namespace xb::hw {
 
 struct SoftBoundsParams {
   PulsedParams pulsed;
+  static auto not_used() { return PulsedParams::not_used(); }
   template <class F>
   void bind(F&& f) {
     pulsed.bind(f);

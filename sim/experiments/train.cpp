@@ -35,6 +35,7 @@
 
 #include <boost/random/uniform_int_distribution.hpp>
 
+#include "hw_models/core/fast_normal.h"
 #include "hw_models/core/sha256.h"
 #include "hw_models/crossbar/tile.h"
 #include "hw_models/crossbar/timing_hook.h"
@@ -64,6 +65,8 @@ struct TrainParams {
   double seconds_per_batch = 0;
   int checkpoint_every = 0;
   bool save_devices = false;
+  double weight_noise = 0;
+  std::string weight_noise_type = "add_normal";
   template <class F>
   void bind(F&& f) {
     f("steps", steps, "", "training steps (0: use epochs)");
@@ -84,6 +87,12 @@ struct TrainParams {
       "end and on interruption only)");
     f("save_devices", save_devices, "",
       "weights.npz also holds each analog layer's device weights (device units)");
+    f("weight_noise", weight_noise, "1",
+      "hardware-aware training (digital layers): each step's estimate is taken at weights "
+      "perturbed by this noise, the update applied to the clean weights; 0 = off");
+    f("weight_noise_type", weight_noise_type, "",
+      "add_normal (W + s·max|W_l|·ξ per layer) | mult_normal (W·(1 + s·ξ)), aihwkit's weight "
+      "modifiers");
   }
   void validate(const Scope& s) const {
     s.require_in("steps", steps, 0, 1 << 30);
@@ -98,6 +107,8 @@ struct TrainParams {
     s.require_in("eval_every", eval_every, 0, 1 << 30);
     s.require_in("eval_samples", eval_samples, 0, 1 << 24);
     s.require_in("checkpoint_every", checkpoint_every, 0, 1 << 30);
+    s.require_in("weight_noise", weight_noise, 0.0, 10.0);
+    s.require_one_of("weight_noise_type", weight_noise_type, {"add_normal", "mult_normal"});
     s.require(std::isfinite(seconds_per_batch) && seconds_per_batch >= 0 &&
                   seconds_per_batch <= 1e9,
               "seconds_per_batch", seconds_per_batch, "must be in [0, 1e9]");
@@ -105,6 +116,9 @@ struct TrainParams {
 };
 
 bool finite(const VectorD& v) { return v.allFinite(); }
+
+// The estimator stream's unit of the training-time weight noise (the rules use unit 0).
+constexpr uint32_t kWeightNoiseUnit = 0x48574E;
 
 class Train : public Experiment {
  public:
@@ -116,6 +130,11 @@ class Train : public Experiment {
     if (!setup_.task->uses_network() && p_.epochs > 0 && p_.steps == 0) {
       Scope(cfg, "experiment").fail("epochs", p_.epochs, "this task has no data: give steps");
     }
+    if (p_.weight_noise > 0 && setup_.network.analog)
+      Scope(cfg, "experiment")
+          .fail("weight_noise", p_.weight_noise,
+                "acts on digital layers; analog layers take their read noise from "
+                "periphery.w_noise and periphery.out_noise (drawn on every read)");
   }
 
   bool resumable() const override { return true; }
@@ -183,10 +202,13 @@ class Train : public Experiment {
           }
           const double lr = lr_at(at.step, total);
           hw::publish_rule_phase("estimate");
+          const VectorD clean = model_->params();
+          if (p_.weight_noise > 0) model_->set_params(perturbed(clean, uint64_t(at.step)));
           rules::Estimate e = setup_.rule->estimate(*model_, batch, est, uint64_t(at.step));
+          if (p_.weight_noise > 0) model_->set_params(clean);
           if (!finite(e.gradient)) fail(at.step, "true gradient");
           if (!finite(e.estimate)) fail(at.step, "rule estimate");
-          const VectorD before = model_->params();
+          const VectorD& before = clean;
           hw::publish_rule_phase("update");
           apply(e, lr, at);
           const VectorD after = model_->params();
@@ -283,7 +305,7 @@ class Train : public Experiment {
     return z;
   }
 
-  // checkpoint.npz (model, tiles, loop) and weights.npz; metrics.csv is saved first, so that it
+  // checkpoint.npz (model, tiles, rule, loop) and weights.npz; metrics.csv is saved first, so that it
   // holds every row up to the checkpoint's step.
   void checkpoint(RunFolder& out, const Loop& at) const {
     out.save_progress();
@@ -298,8 +320,9 @@ class Train : public Experiment {
     StateMap st;
     for (std::size_t l = 0; l < tiles_.size(); ++l)
       tiles_[l]->tile().save_state(st, "layer" + std::to_string(l) + ".");
-    for (const auto& [k, a] : st.arrays) z.add("tile." + k, a);
-    for (const auto& [k, v] : st.numbers) z.add("tile." + k, v);
+    setup_.rule->save_state(st);
+    for (const auto& [k, a] : st.arrays) z.add("state." + k, a);
+    for (const auto& [k, v] : st.numbers) z.add("state." + k, v);
     write_file_atomic(out.file("checkpoint.npz"), z.serialize());
     write_file_atomic(out.file("weights.npz"), weights().serialize());
   }
@@ -331,14 +354,15 @@ class Train : public Experiment {
       ins->set_device_cycles(z.u64("device_cycles").at(0));
     StateMap st;
     for (const auto& [k, a] : z.arrays()) {
-      if (k.rfind("tile.", 0) != 0) continue;
+      if (k.rfind("state.", 0) != 0) continue;
       if (a.shape.empty())
-        st.numbers[k.substr(5)] = z.scalar(k);
+        st.numbers[k.substr(6)] = z.scalar(k);
       else
-        st.arrays[k.substr(5)] = z.float_array(k, Index(a.shape.at(0)), Index(a.shape.at(1)));
+        st.arrays[k.substr(6)] = z.float_array(k, Index(a.shape.at(0)), Index(a.shape.at(1)));
     }
     for (std::size_t l = 0; l < tiles_.size(); ++l)
       tiles_[l]->tile().load_state(st, "layer" + std::to_string(l) + ".");
+    setup_.rule->load_state(st);
     if (rules::Network* net = model_->network()) net->sync_from_tiles();
     resumed_at_ = at.step;
     // The rows the killed run recorded up to the checkpoint (metrics.csv was saved before it).
@@ -377,6 +401,33 @@ class Train : public Experiment {
     if (s == "cosine") return 0.5 * p_.lr * (1 + std::cos(M_PI * double(step) / double(total)));
     if (s == "inverse") return p_.lr / (1.0 + double(step) / p_.lr_step);
     return p_.lr;
+  }
+
+  // Hardware-aware training: the weights a step's estimate sees (aihwkit's weight modifiers
+  // ADD_NORMAL and MULT_NORMAL; Joshi et al. 2020 train with such noise for PCM inference).
+  // Layer weights only (biases stay clean); a model without layers perturbs every parameter.
+  VectorD perturbed(const VectorD& p, uint64_t step) const {
+    Rng rng = Rng(options_.seed, Stream::estimator, kWeightNoiseUnit).at(step);
+    Vector xi_f(p.size());
+    fill_normal_fast(rng, xi_f.data(), xi_f.size());  // vectorised: a draw per weight per step
+    const VectorD xi = xi_f.cast<double>();
+    VectorD out = p;
+    const bool add = p_.weight_noise_type == "add_normal";
+    auto modify = [&](Index off, Index n) {
+      auto w = out.segment(off, n);
+      const double scale = add ? p.segment(off, n).cwiseAbs().maxCoeff() : 0.0;
+      if (add)
+        w += p_.weight_noise * scale * xi.segment(off, n);
+      else
+        w = w.cwiseProduct(VectorD::Ones(n) + p_.weight_noise * xi.segment(off, n));
+    };
+    const rules::Network* net = model_->network();
+    if (!net) {
+      modify(0, p.size());
+      return out;
+    }
+    for (Index l = 0; l < net->layers(); ++l) modify(net->offset(l), net->fan_out(l) * net->fan_in(l));
+    return out;
   }
 
   // One mini-batch of device time on every tile (see the file comment).

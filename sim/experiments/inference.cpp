@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+// inference: trained weights (a train run's weights.npz) programmed onto PCM conductance pairs
+// and evaluated on the test set at times after programming, with the PCM statistics of
+// Nandakumar et al. (2019) and Joshi et al. (Nat. Commun. 2020), in the form of aihwkit's
+// PCMLikeNoiseModel (Rasch et al. 2023):
+//
+//   mapping       per layer, w_max = max|W|; g+ = max(W, 0)/w_max, g− = max(−W, 0)/w_max
+//                 (conductances relative to g_max), W = w_max (g+ − g−).
+//   programming   one_shot: g_p = g_T + σ_p(g_T) ξ, σ_p = s_prog (c0 + c1 g_T + c2 g_T²)/25 with
+//                 (c0, c1, c2) = (0.26348, 1.9650, −1.1731) µS at g_max = 25 µS; clipped at 0.
+//                 verify: up to n_iterations such writes, stopping at the first within
+//                 tolerance of g_T (program-and-verify; each write a fresh draw).
+//   drift         g(t) = g_p (t/t0)^−ν for t > t0 = 20 s; per device ν = s_drift·clamp(|μ + σ ξ|,
+//                 0, 1), μ = clamp(−0.0155 ln g_p + 0.0244, 0.049, 0.1),
+//                 σ = clamp(−0.0125 ln g_p − 0.0059, 0.008, 0.045).
+//   read noise    g(t) + s_read |g(t)| Q_s sqrt(ln((t + t_read)/(2 t_read))) ξ, 1/f noise with
+//                 Q_s = min(0.0088 / g_p^0.65, 0.2), t_read = 250 ns; drawn once per time.
+//   compensation  global drift compensation: a calibration read of all-ones inputs right after
+//                 programming and at t; the layer's outputs are scaled by Σ|W_p 1| / Σ|W(t) 1|.
+// Reads are exact products with the noisy weights (the periphery is not modelled here; train
+// and estimator_stats study it). Every repeat is a new chip (programming, ν) from the seed;
+// its reads at each time are fresh draws. With all scales 0, every time equals the trained
+// network exactly.
+//
+// metrics.csv, one row per time: time_s, accuracy (mean over repeats) and its 95 % interval
+// half-width (Student t), the same with drift compensation, and the mean test losses.
+// per_chip.csv: one row per chip and time (repeat, time_s, accuracy, accuracy_gdc, test_loss,
+// test_loss_gdc), for intervals pooled over several runs.
+// summary.json: trained_test_accuracy, trained_test_loss, times_s, accuracy_mean,
+// accuracy_ci95, accuracy_gdc_mean, accuracy_gdc_ci95 (lists over times), repeats.
+#include <boost/math/distributions/students_t.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "sim/experiment.h"
+#include "sim/interrupt.h"
+#include "sim/learning_setup.h"
+#include "sim/npz.h"
+#include "sim/tasks/task.h"
+
+namespace xb::sim {
+
+namespace {
+
+struct InferenceParams {
+  std::string weights;
+  std::vector<double> times = {1, 3600, 86400, 2592000, 31536000, 315360000};
+  int repeats = 5;
+  std::string programming = "one_shot";
+  int n_iterations = 5;
+  double tolerance = 0.01;
+  double prog_noise_scale = 1.0, drift_scale = 1.0, read_noise_scale = 1.0;
+  double t0 = 20.0, t_read = 250e-9;
+  template <class F>
+  void bind(F&& f) {
+    f("weights", weights, "", "a train run folder (its weights.npz) or a .npz file");
+    f("times", times, "s", "times after programming at which the test set is evaluated");
+    f("repeats", repeats, "", "chips programmed per time point (seeds of the interval)");
+    f("programming", programming, "", "one_shot | verify (program-and-verify)");
+    f("n_iterations", n_iterations, "", "verify: largest number of writes per device");
+    f("tolerance", tolerance, "1", "verify: accepted |g − g_target|, relative to g_max");
+    f("prog_noise_scale", prog_noise_scale, "1", "scale of the programming noise (0: exact)");
+    f("drift_scale", drift_scale, "1", "scale of the drift exponents ν (0: no drift)");
+    f("read_noise_scale", read_noise_scale, "1", "scale of the 1/f read noise (0: none)");
+    f("t0", t0, "s", "drift reference time: no drift before it");
+    f("t_read", t_read, "s", "read duration of the 1/f noise model");
+  }
+  void validate(const Scope& s) const {
+    s.require(!weights.empty(), "weights", "''", "give a train run folder or a weights .npz");
+    s.require(!times.empty(), "times", "[]", "give at least one time");
+    for (double t : times)
+      s.require(std::isfinite(t) && t > 0 && t <= 1e12, "times", t, "entries must be in (0, 1e12]");
+    s.require_in("repeats", repeats, 1, 100000);
+    s.require_one_of("programming", programming, {"one_shot", "verify"});
+    s.require_in("n_iterations", n_iterations, 1, 1000);
+    s.require_in("tolerance", tolerance, 0.0, 1.0);
+    s.require_in("prog_noise_scale", prog_noise_scale, 0.0, 100.0);
+    s.require_in("drift_scale", drift_scale, 0.0, 100.0);
+    s.require_in("read_noise_scale", read_noise_scale, 0.0, 100.0);
+    s.require_in("t0", t0, 1e-9, 1e9);
+    s.require_in("t_read", t_read, 1e-12, 1.0);
+  }
+};
+
+// One layer's devices on a chip: programmed conductances and drift exponents (relative units).
+struct ProgrammedPair {
+  ArrayD g_plus, g_minus, nu_plus, nu_minus;
+};
+
+class Inference : public Experiment {
+ public:
+  explicit Inference(const InferenceParams& p) : p_(p) {}
+
+  void prepare(Config& cfg, const RunOptions& options) override {
+    options_ = options;
+    setup_ = LearningSetup::read(cfg);
+    const Scope s(cfg, "experiment");
+    if (!setup_.task->uses_network()) s.fail("type", "inference", "the task has no network");
+    if (setup_.network.analog || setup_.device)
+      Scope(cfg, "network").fail("analog", setup_.network.analog ? "true" : "false",
+                                 "inference programs trained weights with its own PCM model "
+                                 "and reads them exactly: give no device section and a "
+                                 "digital network");
+    std::string path = p_.weights;
+    if (std::filesystem::is_directory(path)) path += "/weights.npz";
+    if (!std::filesystem::exists(path))
+      s.fail("weights", p_.weights, "no such run folder or file (a train run writes weights.npz)");
+    weights_ = Npz::load(path);
+  }
+
+  void estimate_memory(MemoryEstimate& m) const override {
+    setup_.estimate_memory(m, setup_.network, 0.0);
+  }
+
+  void run(RunFolder& out) override {
+    const uint64_t seed = options_.seed;
+    setup_.task->load(seed);
+    model_ = setup_.task->make_model(setup_.network, Rng(seed, Stream::init));
+    rules::Network& net = *model_->network();
+    for (Index l = 0; l < net.layers(); ++l) {
+      const std::string k = std::to_string(l);
+      const MatrixD w = weights_.matrix("W" + k);
+      if (w.rows() != net.fan_out(l) || w.cols() != net.fan_in(l))
+        throw ConfigError(p_.weights + ": W" + k + " is " + std::to_string(w.rows()) + "x" +
+                          std::to_string(w.cols()) + ", the config's layer " + k + " is " +
+                          std::to_string(net.fan_out(l)) + "x" + std::to_string(net.fan_in(l)));
+      net.set_weight(l, w);
+      if (net.has_bias()) net.set_bias(l, weights_.vector("b" + k));
+      trained_.push_back(w);
+    }
+    const rules::Batch& test =
+        setup_.task->test().size() ? setup_.task->test() : setup_.task->train();
+    const bool cls = setup_.task->classification();
+    const double trained_acc = cls ? net.accuracy(test) : 0.0;
+    const double trained_loss = net.data_loss(test);
+
+    const std::size_t nt = p_.times.size();
+    std::vector<std::vector<double>> acc(nt), acc_gdc(nt), loss(nt), loss_gdc(nt);
+    for (int r = 0; r < p_.repeats; ++r) {
+      std::vector<ProgrammedPair> chip;
+      for (Index l = 0; l < net.layers(); ++l) chip.push_back(program(l, uint64_t(r)));
+      for (std::size_t ti = 0; ti < nt; ++ti) {
+        throw_if_interrupted();
+        for (int gdc = 0; gdc < 2; ++gdc) {
+          for (Index l = 0; l < net.layers(); ++l)
+            net.set_weight(l, read(l, chip[std::size_t(l)], uint64_t(r) * nt + ti,
+                                   p_.times[ti], gdc == 1));
+          (gdc ? acc_gdc : acc)[ti].push_back(cls ? net.accuracy(test) : 0.0);
+          (gdc ? loss_gdc : loss)[ti].push_back(net.data_loss(test));
+        }
+      }
+    }
+
+    std::string per_chip = "repeat,time_s,accuracy,accuracy_gdc,test_loss,test_loss_gdc\n";
+    for (int r = 0; r < p_.repeats; ++r)
+      for (std::size_t ti = 0; ti < nt; ++ti) {
+        const std::size_t k = std::size_t(r);
+        per_chip += std::to_string(r) + "," + format_number(p_.times[ti]) + "," +
+                    (cls ? format_number(acc[ti][k]) + "," + format_number(acc_gdc[ti][k]) : ",") +
+                    "," + format_number(loss[ti][k]) + "," + format_number(loss_gdc[ti][k]) + "\n";
+      }
+    write_file_atomic(out.file("per_chip.csv"), per_chip);
+
+    auto& m = out.metrics();
+    m.set_columns({"time_s", "accuracy", "accuracy_ci95", "accuracy_gdc", "accuracy_gdc_ci95",
+                   "test_loss", "test_loss_gdc"});
+    auto& s = out.summary();
+    std::vector<double> am, ac, gm, gc;
+    for (std::size_t ti = 0; ti < nt; ++ti) {
+      const auto [a_mean, a_ci] = mean_ci(acc[ti]);
+      const auto [g_mean, g_ci] = mean_ci(acc_gdc[ti]);
+      auto num = [&](double v) {
+        return std::isfinite(v) && cls ? format_number(v) : std::string();  // accuracies
+      };
+      m.add_row({format_number(p_.times[ti]), num(a_mean), num(a_ci), num(g_mean), num(g_ci),
+                 format_number(mean_ci(loss[ti]).first), format_number(mean_ci(loss_gdc[ti]).first)});
+      am.push_back(a_mean);
+      ac.push_back(a_ci);
+      gm.push_back(g_mean);
+      gc.push_back(g_ci);
+    }
+    if (cls) s["trained_test_accuracy"] = trained_acc;
+    s["trained_test_loss"] = trained_loss;
+    s["times_s"] = p_.times;
+    if (cls) {
+      s["accuracy_mean"] = am;
+      s["accuracy_gdc_mean"] = gm;
+      if (p_.repeats > 1) {
+        s["accuracy_ci95"] = ac;
+        s["accuracy_gdc_ci95"] = gc;
+      }
+    }
+    s["repeats"] = p_.repeats;
+  }
+
+ private:
+  // Programming noise std of a target conductance, relative to g_max (Joshi et al. 2020 fit).
+  double sigma_prog(double g) const {
+    return p_.prog_noise_scale * std::max(0.26348 + 1.9650 * g - 1.1731 * g * g, 0.0) / 25.0;
+  }
+
+  // Programs one conductance: one write, or writes until within tolerance (verify).
+  double write(double target, Rng& rng) const {
+    const double sd = sigma_prog(target);
+    const int writes = p_.programming == "verify" ? p_.n_iterations : 1;
+    double g = target;
+    for (int k = 0; k < writes; ++k) {
+      g = target + sd * rng.normal();
+      if (std::abs(g - target) <= p_.tolerance) break;
+    }
+    return std::max(g, 0.0);
+  }
+
+  double drift_exponent(double g, Rng& rng) const {
+    const double lg = std::log(std::max(g, 1e-7));
+    const double mu = std::clamp(-0.0155 * lg + 0.0244, 0.049, 0.1);
+    const double sd = std::clamp(-0.0125 * lg - 0.0059, 0.008, 0.045);
+    return p_.drift_scale * std::clamp(std::abs(mu + sd * rng.normal()), 0.0, 1.0);
+  }
+
+  ProgrammedPair program(Index l, uint64_t chip) const {
+    const MatrixD& w = trained_[std::size_t(l)];
+    const double w_max = std::max(w.cwiseAbs().maxCoeff(), 1e-300);
+    Rng rng = Rng(options_.seed, Stream::fabrication, kInferenceUnit + uint32_t(l)).at(chip);
+    ProgrammedPair pp;
+    pp.g_plus = (w.array().max(0.0) / w_max).eval();
+    pp.g_minus = ((-w.array()).max(0.0) / w_max).eval();
+    pp.nu_plus.resize(w.rows(), w.cols());
+    pp.nu_minus.resize(w.rows(), w.cols());
+    for (Index i = 0; i < w.rows(); ++i)
+      for (Index j = 0; j < w.cols(); ++j) {
+        pp.g_plus(i, j) = write(pp.g_plus(i, j), rng);
+        pp.g_minus(i, j) = write(pp.g_minus(i, j), rng);
+        pp.nu_plus(i, j) = drift_exponent(pp.g_plus(i, j), rng);
+        pp.nu_minus(i, j) = drift_exponent(pp.g_minus(i, j), rng);
+      }
+    return pp;
+  }
+
+  // Layer l's weights as read at time t on this chip: the trained W plus w_max times the
+  // change of each conductance of the pair (so that with every scale 0 the result is W itself),
+  // times the drift compensation factor when asked.
+  MatrixD read(Index l, const ProgrammedPair& pp, uint64_t event, double t, bool gdc) const {
+    const MatrixD& w = trained_[std::size_t(l)];
+    const double w_max = std::max(w.cwiseAbs().maxCoeff(), 1e-300);
+    const ArrayD gp_t = (w.array().max(0.0) / w_max).eval();
+    const ArrayD gm_t = ((-w.array()).max(0.0) / w_max).eval();
+    const double lt = t > p_.t0 ? std::log(t / p_.t0) : 0.0;
+    const double f = p_.read_noise_scale *
+                     std::sqrt(std::max(0.0, std::log((t + p_.t_read) / (2 * p_.t_read))));
+    Rng rng = Rng(options_.seed, Stream::read, kInferenceUnit + uint32_t(l)).at(event);
+    auto at_t = [&](const ArrayD& g, const ArrayD& nu) {
+      ArrayD out = g * (-lt * nu).exp();
+      for (Index i = 0; i < out.size(); ++i) {
+        const double qs = std::min(0.0088 / std::pow(std::max(g(i), 1e-7), 0.65), 0.2);
+        out(i) += std::abs(out(i)) * qs * f * rng.normal();
+      }
+      return out;
+    };
+    const ArrayD dp = at_t(pp.g_plus, pp.nu_plus) - gp_t, dm = at_t(pp.g_minus, pp.nu_minus) - gm_t;
+    MatrixD wt = (w.array() + w_max * (dp - dm)).matrix();
+    if (!gdc) return wt;
+    // Calibration reads with all-ones inputs: right after programming (no drift, no read
+    // noise) and now.
+    const MatrixD w_prog = (w.array() + w_max * ((pp.g_plus - gp_t) - (pp.g_minus - gm_t))).matrix();
+    const double before = w_prog.rowwise().sum().cwiseAbs().sum();
+    const double now = wt.rowwise().sum().cwiseAbs().sum();
+    if (now > 0 && before != now) wt *= before / now;
+    return wt;
+  }
+
+  // Mean and the half-width of its 95 % Student-t interval (NaN for one value).
+  static std::pair<double, double> mean_ci(const std::vector<double>& v) {
+    const double n = double(v.size());
+    double mean = 0;
+    for (double x : v) mean += x / n;
+    if (v.size() < 2) return {mean, std::nan("")};
+    double ss = 0;
+    for (double x : v) ss += (x - mean) * (x - mean);
+    const boost::math::students_t t(n - 1);
+    return {mean, boost::math::quantile(t, 0.975) * std::sqrt(ss / (n - 1) / n)};
+  }
+
+  static constexpr uint32_t kInferenceUnit = 0x494E0000;  // "IN": apart from the tiles' units
+
+  InferenceParams p_;
+  RunOptions options_;
+  LearningSetup setup_;
+  Npz weights_;
+  std::unique_ptr<rules::Model> model_;
+  std::vector<MatrixD> trained_;
+};
+
+}  // namespace
+
+void register_experiment_inference(ExperimentRegistry& r) {
+  r.add_model<InferenceParams, Inference>(
+      "inference",
+      "trained weights on PCM pairs: accuracy at times after programming, with programming "
+      "noise, drift, 1/f read noise and global drift compensation (aihwkit PCMLikeNoiseModel)");
+}
+
+}  // namespace xb::sim
