@@ -24,6 +24,7 @@
 //
 // metrics.csv, one row per time: time_s, accuracy (mean over repeats) and its 95 % interval
 // half-width (Student t), the same with drift compensation, and the mean test losses.
+// read_weights.npz (save_weights): the first chip's weights as read at every time.
 // per_chip.csv: one row per chip and time (repeat, time_s, accuracy, accuracy_gdc, test_loss,
 // test_loss_gdc), for intervals pooled over several runs.
 // summary.json: trained_test_accuracy, trained_test_loss, times_s, accuracy_mean,
@@ -53,6 +54,7 @@ struct InferenceParams {
   double tolerance = 0.01;
   double prog_noise_scale = 1.0, drift_scale = 1.0, read_noise_scale = 1.0;
   double t0 = 20.0, t_read = 250e-9;
+  bool save_weights = false;
   template <class F>
   void bind(F&& f) {
     f("weights", weights, "", "a train run folder (its weights.npz) or a .npz file");
@@ -66,6 +68,9 @@ struct InferenceParams {
     f("read_noise_scale", read_noise_scale, "1", "scale of the 1/f read noise (0: none)");
     f("t0", t0, "s", "drift reference time: no drift before it");
     f("t_read", t_read, "s", "read duration of the 1/f noise model");
+    f("save_weights", save_weights, "",
+      "write read_weights.npz: the first chip's weights as read at every time, t<k>_W<l> and "
+      "with drift compensation t<k>_W<l>_gdc");
   }
   void validate(const Scope& s) const {
     s.require(!weights.empty(), "weights", "''", "give a train run folder or a weights .npz");
@@ -138,15 +143,21 @@ class Inference : public Experiment {
 
     const std::size_t nt = p_.times.size();
     std::vector<std::vector<double>> acc(nt), acc_gdc(nt), loss(nt), loss_gdc(nt);
+    Npz read_weights;
     for (int r = 0; r < p_.repeats; ++r) {
       std::vector<ProgrammedPair> chip;
       for (Index l = 0; l < net.layers(); ++l) chip.push_back(program(l, uint64_t(r)));
       for (std::size_t ti = 0; ti < nt; ++ti) {
         throw_if_interrupted();
         for (int gdc = 0; gdc < 2; ++gdc) {
-          for (Index l = 0; l < net.layers(); ++l)
+          for (Index l = 0; l < net.layers(); ++l) {
             net.set_weight(l, read(l, chip[std::size_t(l)], uint64_t(r) * nt + ti,
                                    p_.times[ti], gdc == 1));
+            if (p_.save_weights && r == 0)
+              read_weights.add("t" + std::to_string(ti) + "_W" + std::to_string(l) +
+                                   (gdc ? "_gdc" : ""),
+                               net.weight(l));
+          }
           (gdc ? acc_gdc : acc)[ti].push_back(cls ? net.accuracy(test) : 0.0);
           (gdc ? loss_gdc : loss)[ti].push_back(net.data_loss(test));
         }
@@ -162,6 +173,7 @@ class Inference : public Experiment {
                     "," + format_number(loss[ti][k]) + "," + format_number(loss_gdc[ti][k]) + "\n";
       }
     write_file_atomic(out.file("per_chip.csv"), per_chip);
+    if (p_.save_weights) write_file_atomic(out.file("read_weights.npz"), read_weights.serialize());
 
     auto& m = out.metrics();
     m.set_columns({"time_s", "accuracy", "accuracy_ci95", "accuracy_gdc", "accuracy_gdc_ci95",

@@ -126,7 +126,8 @@ TEST(Cli, EvaluationHasItsOwnLedger) {
 
 // A run killed after its last checkpoint (status still "running", metrics.csv ahead of the
 // checkpoint) continues with --resume to the same bytes as the uninterrupted run: metrics,
-// weights and hash. Analog with a stateful scheme and differential pairs, and a digital rule.
+// weights and hash. Analog with a stateful scheme and differential pairs, drift on PCM, and
+// digital rules (one with a call-counted state, with hardware-aware weight noise).
 TEST(Cli, ResumeContinuesAKilledRunToTheSameResult) {
   struct Setup {
     std::string sections, experiment_keys;
@@ -139,7 +140,10 @@ TEST(Cli, ResumeContinuesAKilledRunToTheSameResult) {
       {"network: {hidden: [5], analog: true}\nscheme: {type: stochastic_pulse}\n"
        "device: {preset: pcm}\n",
        ", seconds_per_batch: 30"},
-      {"network: {hidden: [5], analog: false}\nrule: {type: feedback_alignment}\n", ""}};
+      {"network: {hidden: [5], analog: false}\nrule: {type: feedback_alignment}\n", ""},
+      {"network: {hidden: [5], analog: false}\nrule: {type: synthetic, sigma: 0.5, "
+       "b_steps: [0.1, 0.2, 0.3]}\n",
+       ", weight_noise: 0.05"}};
   int k = 0;
   for (const Setup& setup : setups) {
     const std::string cfg_text =

@@ -7,6 +7,7 @@
 
 #include "hw_models/core/config.h"
 #include "hw_models/core/errors.h"
+#include "hw_models/core/fast_normal.h"
 #include "sim/experiment.h"
 #include "tests/sim/theory/theory_util.h"
 
@@ -122,6 +123,22 @@ TEST(Train, ADeviceSectionOnANetworkLeftDigitalIsRefused) {
   }
   // Said on purpose: the digital baseline of a device study.
   EXPECT_NO_THROW(run_experiment(std::string(kDigital) + "device: {type: ideal}\n"));
+}
+
+TEST(Train, WeightNoiseTakesTheEstimateAtPerturbedWeightsAndUpdatesTheCleanOnes) {
+  // One exact gradient step on 0.5 wᵀHw: w1 = w0 − lr H (w0 + s max|w0| ξ), ξ the step's draw.
+  const auto s = run_experiment(
+      "task: {type: quadratic, hessian_diag: [1.0, 0.5], w_star: [0, 0], w0: [1, -2]}\n"
+      "rule: {type: synthetic, b: 0, sigma: 0}\n"
+      "experiment: {type: train, steps: 1, lr: 0.1, weight_noise: 0.2}\n");
+  Rng rng = Rng(1, Stream::estimator, 0x48574E).at(0);
+  Vector xi(2);
+  fill_normal_fast(rng, xi.data(), 2);
+  const double p0 = 1 + 0.2 * 2 * double(xi(0)), p1 = -2 + 0.2 * 2 * double(xi(1));
+  const double w0 = 1 - 0.1 * 1.0 * p0, w1 = -2 - 0.1 * 0.5 * p1;
+  EXPECT_NEAR(s["final_train_loss"].get<double>(), 0.5 * (w0 * w0 + 0.5 * w1 * w1), 1e-12);
+  // Refused where it cannot act: analog layers take their noise from the periphery.
+  EXPECT_THROW(run_experiment(analog("", ", weight_noise: 0.1")), ConfigError);
 }
 
 }  // namespace
