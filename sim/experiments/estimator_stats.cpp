@@ -8,7 +8,8 @@
 // replaced by tile.fork(r) (same devices and weights, independent cycle-to-cycle and read
 // noise: hw_models/crossbar/tile.h) and the rule draws with event r (its own randomness, e.g.
 // weight perturbation, differs per repeat). The realised update Δw_r (read back from the
-// tiles; digital parameters exactly) gives the estimate error
+// tiles, after the step's mini-batch of device time: lifetime decay and diffusion are part of
+// what a step does to the weights; digital parameters exactly) gives the estimate error
 //   err_r = -Δw_r / lr - g        (ĝ_realised - g; g = exact double gradient on the batch)
 // bias vector = mean err_r, its covariance Σ_err, variance_total = Tr Σ_err ([G23]'s
 // σ^2 f(N), in gradient units). The loss is the exact double loss of the weights (a digital
@@ -138,7 +139,8 @@ class EstimatorStats : public Experiment {
     dnp.analog = false;
     std::unique_ptr<rules::Model> twin = setup_.task->make_model(dnp, init);  // exact double loss
     rules::Network* net = model->network();
-    std::vector<rules::TileLayer*> layers;
+    std::vector<rules::TileLayer*>& layers = layers_;
+    layers.clear();
     if (net)
       for (const auto& t : setup_.place_on_tiles(*net, np, seed)) layers.push_back(t.get());
     setup_.rule->prepare(*model, init);
@@ -232,10 +234,14 @@ class EstimatorStats : public Experiment {
       if (net->has_bias())
         net->set_bias(l, net->bias(l) - p_.lr * e.estimate.segment(off + rows * cols, rows));
     }
+    // One mini-batch of device time (lifetime decay, diffusion) is part of what a step does to
+    // the weights; the step takes no seconds (drift is a read effect, not the update's).
+    for (rules::TileLayer* t : layers_) t->tile().advance(1, 0.0);
     net->sync_from_tiles();
   }
 
   EstimatorStatsParams p_;
+  std::vector<rules::TileLayer*> layers_;  // the analog layers of the network being measured
   RunOptions options_;
   LearningSetup setup_;
 };

@@ -86,5 +86,20 @@ TEST(EstimatorStats, WeightPerturbationVarianceGrowsWithN) {
   EXPECT_GT(s["f_exponent"].get<double>(), 0.5);
 }
 
+TEST(EstimatorStats, DiffusionOfTheStepAddsItsVariance) {
+  // Exact reads, ideal scheme: the update is exact but for one batch of diffusion, N(0, d²) per
+  // weight, so Tr Σ_err = N_w d² / lr² (N_w = 6·5 + 5·2 = 40 analog weights; biases digital).
+  // Relative MC error sqrt(2 / (R N_w)) ≈ 2.5 % at R = 80: tolerance 5 sd.
+  const double d = 1e-3, lr = 0.05;
+  const auto s = run_experiment(net(true) + "rule: {type: backprop}\n"
+                                            "device: {type: constant_step, dw_min_std: 0, "
+                                            "w_min: -5, w_max: 5, diffusion: 0.001}\n"
+                                            "scheme: {type: ideal}\nperiphery: {is_perfect: true}\n"
+                                            "experiment: {type: estimator_stats, lr: 0.05, "
+                                            "repeats: 80}\n");
+  const double var = 40 * d * d / (lr * lr);
+  EXPECT_NEAR(s["variance_total"].get<double>(), var, 5 * std::sqrt(2.0 / (80 * 40)) * var);
+}
+
 }  // namespace
 }  // namespace xb::sim
