@@ -118,6 +118,33 @@ def plot_levy_sde(run_dir, config, plt):
     fig.savefig(os.path.join(run_dir, "levy_sde.png"), dpi=120)
 
 
+def plot_inference(run_dir, config, plt):
+    """inference.png: test accuracy (or loss, for regression) against the time after
+    programming on a log axis, without and with global drift compensation, with the 95 %
+    intervals over the chips."""
+    rows = read_metrics(run_dir)
+    t = [float(r["time_s"]) for r in rows]
+    accuracy = rows and rows[0]["accuracy"] != ""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for key, label, color in (("", "no compensation", "tab:red"),
+                              ("_gdc", "global drift compensation", "tab:blue")):
+        if accuracy:
+            y = [100 * float(r["accuracy" + key]) for r in rows]
+            ci = [100 * float(r["accuracy" + key + "_ci95"] or 0) for r in rows]
+            ax.errorbar(t, y, yerr=ci, marker="o", capsize=3, color=color, label=label)
+        else:
+            ax.plot(t, [float(r["test_loss" + key]) for r in rows], marker="o", color=color,
+                    label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("time after programming (s)")
+    ax.set_ylabel("test accuracy (%)" if accuracy else "test loss")
+    ax.set_title("Inference on PCM (programming noise, drift, 1/f read noise)")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(os.path.join(run_dir, "inference.png"), dpi=120)
+    plt.close(fig)
+
+
 # experiment.type -> plotting function. One line per experiment.
 def plot_train(run_dir, config, plt):
     """train.png: train and test loss against the step (left), and the realised update's cosine
@@ -154,6 +181,7 @@ def plot_train(run_dir, config, plt):
 
 PLOTTERS = {
     "train": plot_train,
+    "inference": plot_inference,
     "device_response": plot_device_response,
     "stationary": plot_stationary,
     "levy_sde": plot_levy_sde,

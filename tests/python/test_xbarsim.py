@@ -283,3 +283,20 @@ def test_weights_npz_is_numpy_readable_and_matches_the_hash(tmp_path):
     assert hashlib.sha256(flat.astype("<f8").tobytes()).hexdigest() == summary["weights_sha256"]
     # A single-device tile reads its device weights directly.
     assert np.allclose(z["dev0"], z["W0"], atol=1e-6)
+
+
+def test_inference_after_training_draws_its_figure(tmp_path):
+    task = ("task: {type: student_teacher, inputs: 8, outputs: 2, teacher_hidden: [8], "
+            "samples: 64, test_samples: 64}\n"
+            "network: {hidden: [6], analog: false}\n")
+    (tmp_path / "train.yaml").write_text(task + "experiment: {type: train, steps: 50, lr: 0.05}\n")
+    r = cli("run", str(tmp_path / "train.yaml"), "--out", str(tmp_path / "trained"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "inf.yaml").write_text(
+        task + f"experiment: {{type: inference, repeats: 2, weights: {tmp_path / 'trained'}}}\n"
+        "plot: true\n")
+    r = cli("run", str(tmp_path / "inf.yaml"), "--out", str(tmp_path / "inf"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "inf" / "inference.png").stat().st_size > 0
+    per_chip = np.genfromtxt(tmp_path / "inf" / "per_chip.csv", delimiter=",", names=True)
+    assert len(per_chip) == 2 * 6 and np.all(np.isfinite(per_chip["test_loss"]))
