@@ -29,9 +29,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <memory>
 #include <numeric>
+#include <sstream>
 
 #include <boost/random/uniform_int_distribution.hpp>
 
@@ -130,11 +130,16 @@ class Train : public Experiment {
     if (!setup_.task->uses_network() && p_.epochs > 0 && p_.steps == 0) {
       Scope(cfg, "experiment").fail("epochs", p_.epochs, "this task has no data: give steps");
     }
+    const Scope s(cfg, "experiment");
     if (p_.weight_noise > 0 && setup_.network.analog)
-      Scope(cfg, "experiment")
-          .fail("weight_noise", p_.weight_noise,
-                "acts on digital layers; analog layers take their read noise from "
-                "periphery.w_noise and periphery.out_noise (drawn on every read)");
+      s.fail("weight_noise", p_.weight_noise,
+             "acts on digital layers; analog layers take their read noise from "
+             "periphery.w_noise and periphery.out_noise (drawn on every read)");
+    // Keys about devices on a run without any.
+    if (!setup_.network.analog && p_.seconds_per_batch > 0)
+      s.fail("seconds_per_batch", p_.seconds_per_batch, "ages devices: needs network.analog: true");
+    if (!setup_.network.analog && p_.save_devices)
+      s.fail("save_devices", "true", "saves device weights: needs network.analog: true");
   }
 
   bool resumable() const override { return true; }
