@@ -70,6 +70,7 @@ const std::map<std::string, std::vector<std::string>> kEnabling = {
      {"network.analog=true", "device.type=constant_step", "device.drift_nu=0.2"}},
     {"experiment.save_devices", {"network.analog=true", "device.type=constant_step"}},
     {"task.teacher_activation", {"task.teacher_hidden=[3]"}},
+    {"network.analog", {"experiment.seconds_per_batch=0"}},  // device time needs devices
 };
 
 // Keys that act but that no short run can move (printed, not checked).
