@@ -85,15 +85,26 @@ NpyArray parse_npy(const std::string& b, const std::string& source, const std::s
   std::istringstream in(s.substr(1, s.find(')') - 1));
   std::string tok;
   while (std::getline(in, tok, ','))
-    if (tok.find_first_not_of(' ') != std::string::npos) a.shape.push_back(std::stoull(tok));
+    if (tok.find_first_not_of(' ') != std::string::npos) {
+      if (tok.find_first_not_of(" 0123456789") != std::string::npos || tok.size() > 19)
+        bad(source, entry, "malformed shape '" + s.substr(0, s.find(')') + 1) + "'");
+      a.shape.push_back(std::stoull(tok));
+    }
   std::size_t item = 0;
   if (a.dtype == "<f8" || a.dtype == "<u8" || a.dtype == "<i8") item = 8;
   if (a.dtype == "<f4") item = 4;
   if (item == 0) bad(source, entry, "dtype '" + a.dtype + "' is not supported (<f8, <f4, <u8, <i8)");
   a.data = b.substr(start + hlen);
-  if (a.data.size() != a.size() * item)
-    bad(source, entry, "holds " + std::to_string(a.data.size()) + " bytes, its shape needs " +
-                           std::to_string(a.size() * item));
+  // Element count of the shape, stopping once it exceeds what the bytes could hold.
+  std::uint64_t elements = 1;
+  bool fits = true;
+  for (auto d : a.shape) {
+    fits = fits && (d == 0 || elements <= a.data.size() / d);
+    if (fits) elements *= d;
+  }
+  if (!fits || a.data.size() != elements * item)
+    bad(source, entry, "holds " + std::to_string(a.data.size()) +
+                           " bytes, not what its dtype and shape need");
   return a;
 }
 
@@ -235,13 +246,13 @@ Npz Npz::parse(const std::string& b, const std::string& source) {
   z.source_ = source;
   // The end record is in the last 22 + 65535 bytes (its comment is at most 65535 bytes).
   std::size_t end = std::string::npos;
-  for (std::size_t k = b.size() >= 22 ? b.size() - 22 : std::string::npos;
-       k != std::string::npos && b.size() - k <= 22 + 65535; --k) {
-    if (le(b, k, 4) == kEndSig) {
-      end = k;
-      break;
-    }
-    if (k == 0) break;
+  if (b.size() >= 22) {
+    const std::size_t lowest = b.size() > 22 + 65535 ? b.size() - 22 - 65535 : 0;
+    for (std::size_t k = b.size() - 21; k-- > lowest;)
+      if (le(b, k, 4) == kEndSig) {
+        end = k;
+        break;
+      }
   }
   if (end == std::string::npos) bad(source, "", "not a ZIP/npz archive");
   const std::uint64_t n = le(b, end + 10, 2), cd = le(b, end + 16, 4);
@@ -269,10 +280,12 @@ Npz Npz::parse(const std::string& b, const std::string& source) {
     }
     if (method != 0 || csize != usize)
       bad(source, file, "compressed entries are not supported (use numpy.savez, not savez_compressed)");
+    // Offsets and sizes come from the file: compared without sums that could wrap.
+    if (b.size() < 30 || offset > b.size() - 30 || le(b, std::size_t(offset), 4) != kLocalSig)
+      bad(source, file, "corrupt entry");
     const std::size_t lo = std::size_t(offset);
-    if (lo + 30 > b.size() || le(b, lo, 4) != kLocalSig) bad(source, file, "corrupt entry");
     const std::size_t data = lo + 30 + std::size_t(le(b, lo + 26, 2)) + std::size_t(le(b, lo + 28, 2));
-    if (data + csize > b.size()) bad(source, file, "truncated");
+    if (data > b.size() || csize > b.size() - data) bad(source, file, "truncated");
     const std::string body = b.substr(data, std::size_t(csize));
     if (crc_of(body) != crc) bad(source, file, "CRC mismatch (corrupt file)");
     if (file.size() < 4 || file.compare(file.size() - 4, 4, ".npy") != 0)

@@ -3,7 +3,7 @@
 # Inference after training on PCM (docs/inference.md): trains plain and hardware-aware
 # Fashion-MNIST networks with 3 seeds, programs each on PCM pairs (5 chips per network), and
 # prints the accuracy table from 1 s to 10 years, with and without global drift compensation.
-# Long: about 20 minutes on one core. Usage: studies/run_inference.sh [BUILD_DIR]
+# Long: about 25 minutes on one core. Usage: studies/run_inference.sh [BUILD_DIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}

@@ -141,9 +141,9 @@ Matrix Tile::noisy_weights(Stream stream, uint64_t event) const {
 OpCost Tile::read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool transposed) {
   const Stream stream = eval_reads_ ? Stream::eval_read : Stream::read;
   const uint64_t event = eval_reads_ ? eval_read_event_++ : read_event_++;
-  Matrix noisy;
-  if (device_->has_read_noise()) noisy = noisy_weights(stream, event);
-  const Matrix& w = device_->has_read_noise() ? noisy : weights();
+  const bool device_noise = device_->has_read_noise();
+  const Matrix noisy = device_noise ? noisy_weights(stream, event) : Matrix();
+  const Matrix& w = device_noise ? noisy : weights();
   const Index n_out = transposed ? in_ : out_;
   const Index n_in = transposed ? out_ : in_;
   // y.rows [r0, r1) = (W or Wᵀ) xs, parallel over output rows.
@@ -279,7 +279,8 @@ namespace {
 void save_device(const DeviceState& d, StateMap& s, const std::string& p) {
   s.arrays[p + "w"] = d.w;
   if (d.w_apparent.size()) s.arrays[p + "w_apparent"] = d.w_apparent;
-  for (std::size_t k = 0; k < d.extra.size(); ++k) s.arrays[p + "extra" + std::to_string(k)] = d.extra[k];
+  for (std::size_t k = 0; k < d.extra.size(); ++k)
+    s.arrays[p + "extra" + std::to_string(k)] = d.extra[k];
   s.numbers[p + "age_s"] = d.age_s;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// inference: trained weights (a train run's weights.npz) programmed onto PCM conductance pairs
-// and evaluated on the test set at times after programming, with the PCM statistics of
+// inference: trained weights (a train run's weights.npz, or a network trained in place by the
+// `training:` section, a train experiment) programmed onto PCM conductance pairs and evaluated
+// on the test set at times after programming, with the PCM statistics of
 // Nandakumar et al. (2019) and Joshi et al. (Nat. Commun. 2020), in the form of aihwkit's
 // PCMLikeNoiseModel (Rasch et al. 2023):
 //
@@ -57,7 +58,9 @@ struct InferenceParams {
   bool save_weights = false;
   template <class F>
   void bind(F&& f) {
-    f("weights", weights, "", "a train run folder (its weights.npz) or a .npz file");
+    f("weights", weights, "",
+      "a train run folder (its weights.npz) or a .npz file; empty: train in place with the "
+      "config's `training:` section (a train experiment, written to <run>/training)");
     f("times", times, "s", "times after programming at which the test set is evaluated");
     f("repeats", repeats, "", "chips programmed per time point (seeds of the interval)");
     f("programming", programming, "", "one_shot | verify (program-and-verify)");
@@ -73,7 +76,6 @@ struct InferenceParams {
       "with drift compensation t<k>_W<l>_gdc");
   }
   void validate(const Scope& s) const {
-    s.require(!weights.empty(), "weights", "''", "give a train run folder or a weights .npz");
     s.require(!times.empty(), "times", "[]", "give at least one time");
     for (double t : times)
       s.require(std::isfinite(t) && t > 0 && t <= 1e12, "times", t, "entries must be in (0, 1e12]");
@@ -108,6 +110,20 @@ class Inference : public Experiment {
                                  "inference programs trained weights with its own PCM model "
                                  "and reads them exactly: give no device section and a "
                                  "digital network");
+    if (p_.weights.empty()) {
+      // Train in place: `training:` is a train experiment over the same task, network and rule.
+      if (!cfg.has("training"))
+        s.fail("weights", "''", "give a train run folder or a .npz file, or a `training:` "
+                                "section (type: train) to train in place");
+      const Scope training(cfg, "training");
+      trainer_ = experiment_registry().create(training);
+      if (!trainer_->resumable())  // the train experiment is the one that writes weights.npz
+        training.fail("type", cfg.get("training.type").as<std::string>(""), "must be train");
+      trainer_->prepare(cfg, options);
+      return;
+    }
+    if (cfg.has("training"))
+      s.fail("weights", p_.weights, "give weights or a `training:` section, not both");
     std::string path = p_.weights;
     if (std::filesystem::is_directory(path)) path += "/weights.npz";
     if (!std::filesystem::exists(path))
@@ -117,10 +133,19 @@ class Inference : public Experiment {
 
   void estimate_memory(MemoryEstimate& m) const override {
     setup_.estimate_memory(m, setup_.network, 0.0);
+    if (trainer_) trainer_->estimate_memory(m);
   }
 
   void run(RunFolder& out) override {
     const uint64_t seed = options_.seed;
+    if (trainer_) {
+      RunFolder training(out.file("training"), false);
+      trainer_->run(training);
+      training.summary()["status"] = "ok";
+      training.flush();
+      weights_ = Npz::load(training.file("weights.npz"));
+      out.summary()["training"] = training.summary();
+    }
     setup_.task->load(seed);
     model_ = setup_.task->make_model(setup_.network, Rng(seed, Stream::init));
     rules::Network& net = *model_->network();
@@ -300,6 +325,7 @@ class Inference : public Experiment {
   InferenceParams p_;
   RunOptions options_;
   LearningSetup setup_;
+  std::unique_ptr<Experiment> trainer_;  // train in place (weights empty)
   Npz weights_;
   std::unique_ptr<rules::Model> model_;
   std::vector<MatrixD> trained_;

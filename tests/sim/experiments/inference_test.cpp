@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <random>
 
+#include "hw_models/core/errors.h"
 #include "sim/npz.h"
 #include "sim/run_folder.h"
 #include "tests/sim/theory/theory_util.h"
@@ -142,6 +143,23 @@ TEST(Inference, AllNoiseOffEqualsTheTrainedNetworkAtEveryTime) {
     EXPECT_EQ(test::num(row, "test_loss"), s["trained_test_loss"].get<double>());
     EXPECT_EQ(test::num(row, "test_loss_gdc"), s["trained_test_loss"].get<double>());
   }
+}
+
+TEST(Inference, TrainsInPlaceWithATrainingSection) {
+  const std::string net =
+      "task: {type: student_teacher, inputs: 8, outputs: 2, teacher_hidden: [8], samples: 64, "
+      "test_samples: 64}\n"
+      "network: {hidden: [6], analog: false}\n";
+  const auto trained = run_experiment(net + "experiment: {type: train, steps: 60, lr: 0.05}\n");
+  const auto s = run_experiment(net +
+                                "training: {type: train, steps: 60, lr: 0.05}\n"
+                                "experiment: {type: inference, repeats: 2, times: [1, 1.0e6]}\n");
+  EXPECT_EQ(s["training"]["weights_sha256"], trained["weights_sha256"]);
+  EXPECT_EQ(s["trained_test_loss"].get<double>(), trained["final_test_loss"].get<double>());
+  EXPECT_THROW(run_experiment(net + "experiment: {type: inference}\n"), ConfigError);
+  EXPECT_THROW(run_experiment(net + "training: {type: delta_loss}\n"
+                                    "experiment: {type: inference}\n"),
+               ConfigError);
 }
 
 }  // namespace
