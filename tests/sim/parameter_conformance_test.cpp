@@ -246,6 +246,12 @@ TEST(ParameterConformance, EveryHardwareSectionKeyActs) {
       std::string(kAnalog) + "device: {type: soft_bounds}\nscheme: {type: stochastic_pulse}\n";
   for (const char* section : {"periphery", "tile", "network", "energy"})
     expect_all_act(check(section, base, section, rows_of("sections", section)), section);
+}
+
+// Named for the sanitizer run's exclusion of timed mode (scripts/test_sanitizers.sh).
+TEST(ParameterConformance, TimedModeSectionKeysAct) {
+  const std::string base =
+      std::string(kAnalog) + "device: {type: soft_bounds}\nscheme: {type: stochastic_pulse}\n";
   expect_all_act(check("timing", base, "timing", rows_of("sections", "timing"), "--mode timed"),
                  "timing");
   expect_all_act(check("trace", base, "trace", rows_of("sections", "trace"), "--mode timed --trace",
