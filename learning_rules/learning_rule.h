@@ -103,10 +103,7 @@ void add_rule(RuleRegistry& r, const std::string& name, const std::string& summa
              p.validate(s);
              p.validate_injection(s);
            });
-           if constexpr (HasNotUsed<Params>::value)
-             for (const auto& [key, reason] : Params::not_used())
-               for (auto& row : d.rows)
-                 if (row.name == key) row.not_used = reason;
+           attach_not_used<Params>(d.rows);
            return d.rows;
          }});
 }

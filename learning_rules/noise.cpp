@@ -62,8 +62,9 @@ EstimatorNoiseParams EstimatorNoiseParams::read(const Scope& scope) {
 std::vector<ParamRow> EstimatorNoiseParams::describe_rows() {
   std::vector<ParamRow> rows = describe_params<EstimatorNoiseParams>();
   rows.insert(rows.begin() + 1,
-              ParamRow{"beta", "ones", "", "bias direction: ones | random | explicit list; "
-                                           "rescaled to norm sqrt(N)"});
+              ParamRow{"beta", "ones", "",
+                       "bias direction: ones | random | explicit list; rescaled to norm sqrt(N)",
+                       "", false, ""});
   return rows;
 }
 

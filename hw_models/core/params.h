@@ -163,7 +163,7 @@ class ParamDescriber {
   void operator()(const char* name, T& field, const char* unit, const char* description) {
     constexpr bool integer = std::is_same_v<T, int> || std::is_same_v<T, int64_t> ||
                              std::is_same_v<T, std::vector<int>>;
-    rows.push_back({name, show(field), unit, description, "", integer});
+    rows.push_back({name, show(field), unit, description, "", integer, ""});
   }
   std::vector<ParamRow> rows;
 
@@ -215,6 +215,15 @@ struct HasNotUsed : std::false_type {};
 template <class P>
 struct HasNotUsed<P, std::void_t<decltype(P::not_used())>> : std::true_type {};
 
+// Sets row.not_used from P::not_used(), when P declares one.
+template <class P>
+void attach_not_used(std::vector<ParamRow>& rows) {
+  if constexpr (HasNotUsed<P>::value)
+    for (const auto& [key, reason] : P::not_used())
+      for (auto& row : rows)
+        if (row.name == key) row.not_used = reason;
+}
+
 // The parameter table of a Params struct, each row with the rule its validate() enforces.
 template <class P>
 std::vector<ParamRow> describe_params() {
@@ -222,10 +231,7 @@ std::vector<ParamRow> describe_params() {
   ParamDescriber d;
   p.bind(d);
   attach_rules(d.rows, [&p](const Scope& s) { p.validate(s); });
-  if constexpr (HasNotUsed<P>::value)
-    for (const auto& [key, reason] : P::not_used())
-      for (auto& row : d.rows)
-        if (row.name == key) row.not_used = reason;
+  attach_not_used<P>(d.rows);
   return d.rows;
 }
 
