@@ -40,7 +40,7 @@ runs = sys.argv[1]
 rows = {}
 for kind in KINDS:
     for seed in (1, 2, 3):
-        path = os.path.join(runs, f"{kind}-{seed}-pcm", "per_chip.csv")
+        path = os.path.join(runs, f"{kind}-{seed}", "per_chip.csv")
         for r in csv.DictReader(open(path)):
             v = rows.setdefault((kind, float(r["time_s"])), {"accuracy": [], "accuracy_gdc": []})
             for k in v:
@@ -48,7 +48,7 @@ for kind in KINDS:
 for kind in KINDS:
     trained = []
     for seed in (1, 2, 3):
-        for line in open(os.path.join(runs, f"{kind}-{seed}", "summary.json")):
+        for line in open(os.path.join(runs, f"{kind}-{seed}", "training", "summary.json")):
             if '"test_accuracy"' in line:
                 trained.append(float(line.split(":")[1].strip(" ,\n")))
     print(f"trained test accuracy, {KINDS[kind]}: {cell(trained)} (3 seeds)")

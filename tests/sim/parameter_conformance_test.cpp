@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "hw_models/devices/device_model.h"
@@ -189,8 +190,9 @@ Outcome check(const std::string& label, const std::string& base, const std::stri
       sets.push_back(key + "=" + v);
       const int rc = run(cfg, sets, dir / "moved", extra);
       if (rc == 2) continue;  // refused: try the next value
+      EXPECT_TRUE(rc == 0 || rc == 3) << label << ": " << key << "=" << v << " exited " << rc;
       tried = true;
-      acted = rc != 0 || observables(dir / "moved") != baseline[sig];
+      acted = rc == 3 || observables(dir / "moved") != baseline[sig];  // 3: it diverged
       if (acted) break;
     }
     if (!tried) o.no_value.push_back(key);
@@ -337,6 +339,15 @@ TEST(ParameterConformance, EveryDeviceResponseAndEstimatorStatsKeyActs) {
                            "experiment: {type: estimator_stats, repeats: 8, batch: 8}\n",
                        "experiment", rows_of("experiments", "estimator_stats")),
                  "estimator_stats");
+}
+
+// Every registered experiment is one of those checked here: a new one needs its base config.
+TEST(ParameterConformance, EveryExperimentIsChecked) {
+  const std::set<std::string> checked = {"train",      "inference",     "device_response",
+                                         "estimator_stats", "stationary", "levy_sde",
+                                         "delta_loss", "hessian_trace", "descent_probability"};
+  for (const std::string& e : experiment_registry().names())
+    EXPECT_TRUE(checked.count(e)) << "experiment " << e << " has no base config in this test";
 }
 
 // The theory experiments, each on the small case of its tests; keys of another mode are moved
