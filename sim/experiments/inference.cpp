@@ -36,6 +36,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "hw_models/core/errors.h"
 #include "sim/experiment.h"
 #include "sim/interrupt.h"
 #include "sim/learning_setup.h"
@@ -183,8 +184,12 @@ class Inference : public Experiment {
                                    (gdc ? "_gdc" : ""),
                                net.weight(l));
           }
+          const double l = net.data_loss(test);
+          if (!std::isfinite(l))
+            throw NumericalError("inference: chip " + std::to_string(r) + " at t = " +
+                                 format_number(p_.times[ti]) + " s: the test loss is not finite");
           (gdc ? acc_gdc : acc)[ti].push_back(cls ? net.accuracy(test) : 0.0);
-          (gdc ? loss_gdc : loss)[ti].push_back(net.data_loss(test));
+          (gdc ? loss_gdc : loss)[ti].push_back(l);
         }
       }
     }
