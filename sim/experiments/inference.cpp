@@ -92,9 +92,12 @@ struct InferenceParams {
   }
 };
 
-// One layer's devices on a chip: programmed conductances and drift exponents (relative units).
+// One layer's devices on a chip (conductances relative to g_max): the targets of the mapping,
+// what was programmed, the drift exponents, and the calibration read right after programming.
 struct ProgrammedPair {
-  ArrayD g_plus, g_minus, nu_plus, nu_minus;
+  double w_max = 1;
+  ArrayD target_plus, target_minus, g_plus, g_minus, nu_plus, nu_minus;
+  double calibration = 0;  // Σ|W_p·1|: all-ones inputs, no drift, no read noise
 };
 
 class Inference : public Experiment {
@@ -175,10 +178,13 @@ class Inference : public Experiment {
       for (Index l = 0; l < net.layers(); ++l) chip.push_back(program(l, uint64_t(r)));
       for (std::size_t ti = 0; ti < nt; ++ti) {
         throw_if_interrupted();
+        std::vector<MatrixD> raw;
+        for (Index l = 0; l < net.layers(); ++l)
+          raw.push_back(read(l, chip[std::size_t(l)], uint64_t(r) * nt + ti, p_.times[ti]));
         for (int gdc = 0; gdc < 2; ++gdc) {
           for (Index l = 0; l < net.layers(); ++l) {
-            net.set_weight(l, read(l, chip[std::size_t(l)], uint64_t(r) * nt + ti,
-                                   p_.times[ti], gdc == 1));
+            const MatrixD& wt = raw[std::size_t(l)];
+            net.set_weight(l, gdc ? MatrixD(wt * compensation(chip[std::size_t(l)], wt)) : wt);
             if (p_.save_weights && r == 0)
               read_weights.add("t" + std::to_string(ti) + "_W" + std::to_string(l) +
                                    (gdc ? "_gdc" : ""),
@@ -264,11 +270,13 @@ class Inference : public Experiment {
 
   ProgrammedPair program(Index l, uint64_t chip) const {
     const MatrixD& w = trained_[std::size_t(l)];
-    const double w_max = std::max(w.cwiseAbs().maxCoeff(), 1e-300);
     Rng rng = Rng(options_.seed, Stream::fabrication, kInferenceUnit + uint32_t(l)).at(chip);
     ProgrammedPair pp;
-    pp.g_plus = (w.array().max(0.0) / w_max).eval();
-    pp.g_minus = ((-w.array()).max(0.0) / w_max).eval();
+    pp.w_max = std::max(w.cwiseAbs().maxCoeff(), 1e-300);
+    pp.target_plus = w.array().max(0.0) / pp.w_max;
+    pp.target_minus = (-w.array()).max(0.0) / pp.w_max;
+    pp.g_plus = pp.target_plus;
+    pp.g_minus = pp.target_minus;
     pp.nu_plus.resize(w.rows(), w.cols());
     pp.nu_minus.resize(w.rows(), w.cols());
     for (Index i = 0; i < w.rows(); ++i)
@@ -278,17 +286,29 @@ class Inference : public Experiment {
         pp.nu_plus(i, j) = drift_exponent(pp.g_plus(i, j), rng);
         pp.nu_minus(i, j) = drift_exponent(pp.g_minus(i, j), rng);
       }
+    pp.calibration = calibration(weights_of(w, pp, pp.g_plus, pp.g_minus));
     return pp;
   }
 
-  // Layer l's weights as read at time t on this chip: the trained W plus w_max times the
-  // change of each conductance of the pair (so that with every scale 0 the result is W itself),
-  // times the drift compensation factor when asked.
-  MatrixD read(Index l, const ProgrammedPair& pp, uint64_t event, double t, bool gdc) const {
-    const MatrixD& w = trained_[std::size_t(l)];
-    const double w_max = std::max(w.cwiseAbs().maxCoeff(), 1e-300);
-    const ArrayD gp_t = (w.array().max(0.0) / w_max).eval();
-    const ArrayD gm_t = ((-w.array()).max(0.0) / w_max).eval();
+  // The trained W plus w_max times the change of each conductance of the pair from its target,
+  // so that with every scale 0 the result is W itself.
+  static MatrixD weights_of(const MatrixD& w, const ProgrammedPair& pp, const ArrayD& g_plus,
+                            const ArrayD& g_minus) {
+    return (w.array() + pp.w_max * ((g_plus - pp.target_plus) - (g_minus - pp.target_minus)))
+        .matrix();
+  }
+
+  // Global drift compensation's calibration read: all-ones inputs, Σ over outputs of |W·1|.
+  static double calibration(const MatrixD& w) { return w.rowwise().sum().cwiseAbs().sum(); }
+
+  // The factor that scales a layer's outputs back to the calibration read after programming.
+  static double compensation(const ProgrammedPair& pp, const MatrixD& wt) {
+    const double now = calibration(wt);
+    return now > 0 && now != pp.calibration ? pp.calibration / now : 1.0;
+  }
+
+  // Layer l's weights as read at time t on this chip: drift, then 1/f read noise.
+  MatrixD read(Index l, const ProgrammedPair& pp, uint64_t event, double t) const {
     const double lt = t > p_.t0 ? std::log(t / p_.t0) : 0.0;
     const double f = p_.read_noise_scale *
                      std::sqrt(std::max(0.0, std::log((t + p_.t_read) / (2 * p_.t_read))));
@@ -301,16 +321,8 @@ class Inference : public Experiment {
       }
       return out;
     };
-    const ArrayD dp = at_t(pp.g_plus, pp.nu_plus) - gp_t, dm = at_t(pp.g_minus, pp.nu_minus) - gm_t;
-    MatrixD wt = (w.array() + w_max * (dp - dm)).matrix();
-    if (!gdc) return wt;
-    // Calibration reads with all-ones inputs: right after programming (no drift, no read
-    // noise) and now.
-    const MatrixD w_prog = (w.array() + w_max * ((pp.g_plus - gp_t) - (pp.g_minus - gm_t))).matrix();
-    const double before = w_prog.rowwise().sum().cwiseAbs().sum();
-    const double now = wt.rowwise().sum().cwiseAbs().sum();
-    if (now > 0 && before != now) wt *= before / now;
-    return wt;
+    const ArrayD g_plus = at_t(pp.g_plus, pp.nu_plus), g_minus = at_t(pp.g_minus, pp.nu_minus);
+    return weights_of(trained_[std::size_t(l)], pp, g_plus, g_minus);
   }
 
   // Mean and the half-width of its 95 % Student-t interval (NaN for one value).
