@@ -36,10 +36,12 @@ void draw_train(Rng rng, double p, int bl, uint32_t* words) {
     for (int k = 0; k < bl; ++k) words[k >> 5] |= 1u << (k & 31);
     return;
   }
-  // P(u < thr) = thr / 2^32 = p up to 2^-32.
+  // P(u < thr) = thr / 2^32 = p up to 2^-32. The draws come in whole SIMD Philox blocks
+  // (fill_bits returns exactly what bl calls of rng() would).
   const uint32_t thr = uint32_t(p * 4294967296.0);
-  for (int k = 0; k < bl; ++k)
-    if (rng() < thr) words[k >> 5] |= 1u << (k & 31);
+  uint32_t u[1024];  // desired_bl ≤ 1024 (validated)
+  rng.fill_bits(u, bl);
+  for (int k = 0; k < bl; ++k) words[k >> 5] |= uint32_t(u[k] < thr) << (k & 31);
 }
 
 }  // namespace
