@@ -107,8 +107,10 @@ class PyDevice {
     py::dict doc;
     doc["device"] = section;
     Config cfg = Config::from_string(to_json(doc), "Device(" + name + ")");
-    cfg.expand_preset("device", sim::preset_dir(), presets);
+    cfg.expand_preset("device", sim::preset_dir(), presets, {"cell"});
     model_ = hw::device_registry().create(Scope(cfg, "device"));
+    // A preset's natural unit cell (the pcm pair) comes with it.
+    cell_ = hw::cell_registry().create(Scope(cfg, "cell"), "single");
     cfg.check_all_used();
     config_ = cfg.effective_yaml();
     law_ = cfg.get("device.type").as<std::string>();
@@ -117,10 +119,12 @@ class PyDevice {
   const std::string& config() const { return config_; }
   const std::string& law() const { return law_; }
   std::shared_ptr<const hw::DeviceModel> model() const { return model_; }
+  std::shared_ptr<const hw::UnitCell> cell() const { return cell_; }
 
  private:
   std::string name_, config_, law_;
   std::shared_ptr<const hw::DeviceModel> model_;
+  std::shared_ptr<const hw::UnitCell> cell_;
 };
 
 class PyTile {
@@ -132,10 +136,14 @@ class PyTile {
     if (rows < 1 || cols < 1 || rows > (1 << 16) || cols > (1 << 16))
       throw ConfigError("Tile: rows and cols must be in [1, 65536]");
     std::shared_ptr<const hw::DeviceModel> model;
+    std::shared_ptr<const hw::UnitCell> cell;
     if (py::isinstance<PyDevice>(device)) {
       model = device.cast<const PyDevice&>().model();
+      cell = device.cast<const PyDevice&>().cell();
     } else if (py::isinstance<py::str>(device)) {
-      model = PyDevice(device.cast<std::string>(), py::dict()).model();
+      const PyDevice d(device.cast<std::string>(), py::dict());
+      model = d.model();
+      cell = d.cell();
     } else {
       throw ConfigError("Tile: device must be a Device or a preset or law name");
     }
@@ -154,8 +162,9 @@ class PyTile {
     }
     Config cfg = Config::from_string(to_json(doc), "Tile");
     auto update = hw::scheme_registry().create(Scope(cfg, "scheme"), "ideal");
-    tile_ = std::make_unique<hw::Tile>(Scope(cfg, "tile"), Scope(cfg, "periphery"), model, rows,
-                                       cols, seed, tile_id, std::move(update));
+    tile_ = std::make_unique<hw::Tile>(read_params<hw::TileParams>(Scope(cfg, "tile")),
+                                       read_params<hw::PeripheryParams>(Scope(cfg, "periphery")),
+                                       model, rows, cols, seed, tile_id, std::move(update), cell);
     energy_ = read_params<timing::EnergyParams>(Scope(cfg, "energy"));
     cfg.check_all_used();
     attach_ledger();
@@ -374,7 +383,7 @@ void bind_tiles(py::module_& m) {
       .def_property_readonly("weights", &PyTile::weights,
                              "current weights (rows, cols) as a read sees them before noise")
       .def("set_weights", &PyTile::set_weights, py::arg("w"),
-           "programs the devices to w (clipped to what the mapping represents)")
+           "programs the devices to w (clipped to what the unit cell represents)")
       .def("fork", &PyTile::fork, py::arg("k"),
            "a copy with the same devices, weights and scheme state and new cycle and read "
            "noise streams keyed by k")

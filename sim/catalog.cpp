@@ -25,7 +25,7 @@ struct Section {
 
 const std::map<std::string, Section>& sections() {
   static const std::map<std::string, Section> table = {
-      {"tile", {"crossbar tile: weight mapping (section `tile:`)", describe_params<hw::TileParams>}},
+      {"tile", {"crossbar tile: initial weight (section `tile:`)", describe_params<hw::TileParams>}},
       {"periphery",
        {"DAC/ADC, read noise, IR drop, noise and bound management (section `periphery:`)",
         describe_params<hw::PeripheryParams>}},
@@ -55,6 +55,7 @@ Catalog sections_catalog() {
 std::vector<Catalog> catalogs() {
   return {
       catalog_of("devices", hw::device_registry()),
+      catalog_of("cells", hw::cell_registry()),
       catalog_of("experiments", experiment_registry()),
       catalog_of("schemes", hw::scheme_registry()),
       catalog_of("rules", rules::rule_registry()),

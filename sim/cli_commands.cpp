@@ -71,7 +71,7 @@ PreparedRun prepare_run(Config cfg, const RunArgs& args) {
   if (!args.seed.empty()) run.cfg.apply_override("seed=" + args.seed);
   const auto top = read_params<TopLevelParams>(Scope(run.cfg, ""));
   run.cfg.set_effective("version", YAML::Node(std::string(kVersion)));
-  run.cfg.expand_preset("device", preset_dir(), preset_names());
+  run.cfg.expand_preset("device", preset_dir(), preset_names(), {"cell"});
   run.options.seed = static_cast<uint64_t>(top.seed);
   run.options.threads = args.threads;
   set_threads(args.threads);  // row-parallel tile kernels (hw_models/core/parallel.h)

@@ -18,7 +18,7 @@ LearningSetup LearningSetup::read(Config& cfg) {
                                "the network would hold more than 2^28 weights");
   // Hardware sections on a network left digital by default would be silently ignored: a
   // digital run of a device study must say so (network.analog: false, e.g. by --set).
-  for (const char* section : {"device", "scheme", "tile", "periphery"}) {
+  for (const char* section : {"device", "scheme", "tile", "cell", "periphery"}) {
     if (!s.network.analog && cfg.has(section) && !cfg.has("network.analog"))
       Scope(cfg, "network")
           .fail("analog", "false (the default)",
@@ -33,6 +33,8 @@ LearningSetup LearningSetup::read(Config& cfg) {
     s.scheme = std::shared_ptr<const hw::UpdateScheme>(
         hw::scheme_registry().create(Scope(cfg, "scheme"), "ideal"));
     s.tile = read_params<hw::TileParams>(Scope(cfg, "tile"));
+    s.cell = std::shared_ptr<const hw::UnitCell>(
+        hw::cell_registry().create(Scope(cfg, "cell"), "single"));
     s.periphery = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
   }
   return s;
@@ -60,9 +62,9 @@ void LearningSetup::estimate_memory(MemoryEstimate& m, const rules::NetworkParam
   m.add("network parameters and the rule's copies", "network.hidden", weights * 8.0 * 8.0);
   if (net.analog) {
     // Device states (up to a dozen float arrays per device, pulsed_device.h), the tile's
-    // weight cache; two devices per cross-point in differential mapping.
-    const double per_weight = (tile.mapping == "differential" ? 2.0 : 1.0) * 48.0 + 16.0;
-    m.add("tiles (device states)", "network.hidden, tile.mapping", weights * per_weight);
+    // weight cache; one set per device of the unit cell.
+    const double per_weight = double(cell ? cell->devices() : 1) * 48.0 + 16.0;
+    m.add("tiles (device states)", "network.hidden, cell.type", weights * per_weight);
   }
   // An evaluation reads a whole set at once; the data term bounds its sample count.
   const double samples = data / (8.0 * (double(task->inputs()) + double(task->outputs())));
@@ -78,7 +80,7 @@ std::vector<std::shared_ptr<rules::TileLayer>> LearningSetup::place_on_tiles(
   for (Index l = 0; l < net.layers(); ++l) {
     auto layer = std::make_shared<rules::TileLayer>(
         hw::Tile(tile, periphery, device, net.fan_out(l), net.fan_in(l), seed, uint32_t(l),
-                 scheme->clone()));
+                 scheme->clone(), cell));
     net.set_analog(l, layer);
     layers.push_back(layer);
   }

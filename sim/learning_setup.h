@@ -25,6 +25,7 @@ struct LearningSetup {
   std::shared_ptr<const hw::DeviceModel> device;
   std::shared_ptr<const hw::UpdateScheme> scheme;  // the prototype each tile clones
   hw::TileParams tile;
+  std::shared_ptr<const hw::UnitCell> cell;  // the unit cell of every tile
   hw::PeripheryParams periphery;
 
   static LearningSetup read(Config& cfg);

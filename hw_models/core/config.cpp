@@ -301,7 +301,8 @@ void Config::apply_override(const std::string& assignment) {
 }
 
 void Config::expand_preset(const std::string& section, const std::string& preset_dir,
-                           const std::vector<std::string>& known_presets) {
+                           const std::vector<std::string>& known_presets,
+                           const std::vector<std::string>& siblings) {
   YAML::Node user = get(section);
   if (!user.IsMap()) return;
   YAML::Node name_node = child(user, "preset");
@@ -327,16 +328,38 @@ void Config::expand_preset(const std::string& section, const std::string& preset
     if (switched && k != "preset" && source_of(section + "." + k) != "--set") continue;
     merged[k] = YAML::Clone(it->second);
   }
+  for (const std::string& sib : siblings) {
+    const YAML::Node node = static_cast<const YAML::Node&>(merged)[sib];
+    if (!node.IsDefined()) continue;
+    preset_sections_[sib] = YAML::Clone(node);
+    merged.remove(sib);
+  }
   assign(root_, split_key(section), merged);
   set_effective(key, YAML::Node(name));
 }
 
+YAML::Node Config::lookup(const std::string& key) const {
+  std::vector<std::string> parts = split_key(key);
+  YAML::Node n = find(root_, parts);
+  if (n.IsDefined() || parts.empty()) return n;
+  const auto it = preset_sections_.find(parts.front());
+  if (it == preset_sections_.end()) return n;
+  // The user's own keys of the section go over the preset's, unless they switch its type.
+  const YAML::Node user_type = find(root_, {parts.front(), "type"});
+  const YAML::Node preset_type = find(it->second, {"type"});
+  if (user_type.IsDefined() && !(preset_type.IsDefined() && user_type.IsScalar() &&
+                                 user_type.Scalar() == preset_type.Scalar()))
+    return n;
+  parts.erase(parts.begin());
+  return find(it->second, parts);
+}
+
 bool Config::has(const std::string& key) const {
-  YAML::Node n = find(root_, split_key(key));
+  YAML::Node n = lookup(key);
   return n.IsDefined() && !n.IsNull();
 }
 
-YAML::Node Config::get(const std::string& key) const { return find(root_, split_key(key)); }
+YAML::Node Config::get(const std::string& key) const { return lookup(key); }
 
 std::string Config::source_of(const std::string& key) const {
   for (const auto& o : overridden_)

@@ -32,8 +32,13 @@ class Config {
   // DIR/NAME.yaml with the overrides laid over it. No-op when the section names no preset.
   // When the preset itself comes from --set, the section is switched to it: only overrides
   // also given by --set are laid over it (the file's keys belonged to the file's device).
+  // A key of the preset file named in `siblings` (the device's natural `cell:`) is a default
+  // section: has() and get() see its keys wherever the config does not set them (and does
+  // not switch the section's type). It is not the user's (check_all_used ignores it), so a
+  // model that never reads it is fine.
   void expand_preset(const std::string& section, const std::string& preset_dir,
-                     const std::vector<std::string>& known_presets);
+                     const std::vector<std::string>& known_presets,
+                     const std::vector<std::string>& siblings = {});
 
   bool has(const std::string& key) const;
   YAML::Node get(const std::string& key) const;  // Null node when absent
@@ -57,8 +62,12 @@ class Config {
   std::vector<std::string> user_keys() const;
 
  private:
+  // The node at `key`: the user's, else a preset's default section (expand_preset).
+  YAML::Node lookup(const std::string& key) const;
+
   std::string source_;
   YAML::Node root_;
+  std::map<std::string, YAML::Node> preset_sections_;
   YAML::Node effective_;
   std::set<std::string> overridden_;
   std::set<std::string> declared_;

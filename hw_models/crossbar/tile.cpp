@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "hw_models/cells/single.h"
 #include "hw_models/core/parallel.h"
 #include "hw_models/update/ideal.h"
 
@@ -13,9 +14,24 @@ namespace xb::hw {
 
 namespace {
 
-// Events of one update e on the cycle stream: G+ (or the single device) at 3e, G− at 3e+1,
-// the scheme's own draws (pulse trains) at 3e+2.
+// Events of one update e on the cycle stream: device 0 (the single device, or G+) at 3e,
+// device 1 (G−) at 3e+1, the scheme's own draws (pulse trains) at 3e+2; devices k ≥ 2 of a
+// cell at 3e on a unit of their own.
 constexpr uint64_t kEventsPerUpdate = 3;
+
+// Units of the tile's other draws, or'ed with the tile id (which stays below 2^24).
+constexpr uint32_t kDeviceReadUnit = 0x80000000u;  // device read noise (tile.h)
+constexpr uint32_t kProgramUnit = 0x40000000u;     // resets before programming (cycle stream)
+constexpr uint32_t kChoiceUnit = 0x20000000u;      // a random update policy's choices
+constexpr uint32_t kRefreshUnit = 0x10000000u;     // refresh reads (read stream)
+
+uint32_t device_unit(int k) { return uint32_t(k) << 26; }
+
+// The unit of device k's own read noise: 2^31 for device 0, 2^31 + 2^30 for device 1 (the
+// units of G+ and G− before cells existed), 2^31 + k·2^26 beyond.
+uint32_t device_read_unit(int k) {
+  return kDeviceReadUnit | (k == 1 ? 0x40000000u : device_unit(k));
+}
 
 void check_shape(const char* what, Index rows, Index cols, Index want_rows, Index want_cols) {
   if (rows != want_rows || (want_cols >= 0 && cols != want_cols))
@@ -28,32 +44,33 @@ void check_shape(const char* what, Index rows, Index cols, Index want_rows, Inde
 }  // namespace
 
 void TileParams::validate(const Scope& s) const {
-  s.require_one_of("mapping", mapping, {"single", "differential"});
-  s.require_gt("w_max", w_max, 0.0);
   s.require(std::isfinite(w_init), "w_init", w_init, "must be finite");
 }
 
 Tile::Tile(const TileParams& tp, const PeripheryParams& pp,
            std::shared_ptr<const DeviceModel> device, Index out_size, Index in_size, uint64_t seed,
-           uint32_t tile_id, std::unique_ptr<UpdateScheme> scheme)
+           uint32_t tile_id, std::unique_ptr<UpdateScheme> scheme,
+           std::shared_ptr<const UnitCell> cell)
     : tp_(tp), periphery_(pp), scheme_(std::move(scheme)), device_(std::move(device)),
-      out_(out_size), in_(in_size), seed_(seed), stream_seed_(seed), id_(tile_id) {
+      out_(out_size), in_(in_size), seed_(seed), stream_seed_(seed), id_(tile_id),
+      cell_(std::move(cell)) {
   if (!device_) throw std::invalid_argument("Tile: no device model");
   if (!scheme_) scheme_ = OwnedScheme(std::make_unique<IdealScheme>(IdealSchemeParams{}));
+  if (!cell_) cell_ = std::make_shared<SingleCell>(SingleCellParams{});
   if (out_ < 1 || in_ < 1) throw std::invalid_argument("Tile: sizes must be >= 1");
-  differential_ = tp_.mapping == "differential";
-  g_min_ = device_->nominal_w_min();
-  g_max_ = device_->nominal_w_max();
+  if (id_ >= (1u << 24)) throw std::invalid_argument("Tile: tile ids must be below 2^24");
   const Rng fab(seed_, Stream::fabrication, id_);
-  if (!differential_) {
-    Rng f = fab.at(0, 0);
-    plus_ = device_->fabricate(out_, in_, tp_.w_init, f);
-  } else {
-    Rng fp = fab.at(0, 0), fm = fab.at(0, 1);
-    plus_ = device_->fabricate(out_, in_, g_min_, fp);
-    minus_ = device_->fabricate(out_, in_, g_min_, fm);
-    if (tp_.w_init != 0.0) set_weights(Matrix::Constant(out_, in_, Scalar(tp_.w_init)));
+  const int k_devices = cell_->devices();
+  cells_.dev.resize(size_t(k_devices));
+  for (int k = 0; k < k_devices; ++k) {
+    Rng f = fab.at(0, uint32_t(k));
+    cells_.dev[size_t(k)] =
+        device_->fabricate(out_, in_, cell_->fabricated_weight(k, *device_, tp_.w_init), f);
   }
+  Rng fc = fab.at(0, uint32_t(kMaxCellDevices));
+  cell_->prepare(cells_, *device_, fc);
+  if (k_devices > 1 && tp_.w_init != 0.0)
+    set_weights(Matrix::Constant(out_, in_, Scalar(tp_.w_init)));
   w_dirty_ = true;
 }
 
@@ -61,42 +78,55 @@ Tile::Tile(const Scope& tile, const Scope& periphery, std::shared_ptr<const Devi
            Index out_size, Index in_size, uint64_t seed, uint32_t tile_id,
            std::unique_ptr<UpdateScheme> scheme)
     : Tile(read_params<TileParams>(tile), read_params<PeripheryParams>(periphery),
-           std::move(device), out_size, in_size, seed, tile_id, std::move(scheme)) {}
+           std::move(device), out_size, in_size, seed, tile_id, std::move(scheme),
+           std::shared_ptr<const UnitCell>(
+               cell_registry().create(Scope(tile.config(), "cell"), "single"))) {}
 
-double Tile::dw_min() const {
-  const double g = device_->granularity();
-  return differential_ ? g * tp_.w_max / (g_max_ - g_min_) : g;
+double Tile::dw_min() const { return cell_->dw_min(cells_, *device_); }
+
+Rng Tile::device_cycle(int k) const {
+  return Rng(stream_seed_, Stream::cycle, id_ | (k < 2 ? 0u : device_unit(k)));
+}
+
+uint64_t Tile::device_event(int k, uint64_t e) const {
+  return kEventsPerUpdate * e + (k == 1 ? 1 : 0);
 }
 
 void Tile::set_weights(const Matrix& w) {
   check_shape("set_weights(W)", w.rows(), w.cols(), out_, in_);
+  program(w, true);
+}
+
+void Tile::program(const Matrix& w, bool reset) {
   scheme_->reset();  // pending scheme state referred to the old weights
-  auto program = [](DeviceState& s, const Array& target) {
-    s.w = target.max(s.w_min).min(s.w_max);
-    if (s.w_apparent.size()) s.w_apparent = s.w;
-    s.age_s = 0;  // drift counts from programming
-  };
-  if (!differential_) {
-    program(plus_, w.array());
-  } else {
-    const Scalar s = Scalar((g_max_ - g_min_) / tp_.w_max);
-    const Scalar g0 = Scalar(g_min_);
-    program(plus_, g0 + w.array().max(Scalar(0)) * s);
-    program(minus_, g0 + (-w.array()).max(Scalar(0)) * s);
+  if (reset && cell_->resets_on_program()) {
+    // Programming starts from a reset of every device (the device's reset, reset_dtod and
+    // reset_std), on a stream of its own keyed by the programming count.
+    const Rng r(stream_seed_, Stream::cycle, id_ | kProgramUnit);
+    const uint64_t e = programs_++;
+    for (int k = 0; k < devices(); ++k)
+      device_->reset(cells_.dev[size_t(k)], r, e * kMaxCellDevices + uint64_t(k), 0, out_);
+  }
+  cell_->program(cells_, w.array(), *device_);
+  for (DeviceState& d : cells_.dev) {
+    if (d.w_apparent.size()) d.w_apparent = d.w;
+    d.age_s = 0;  // drift counts from programming
   }
   w_dirty_ = true;
 }
 
 void Tile::refresh_weights() const {
   if (!w_dirty_) return;
-  Array a;
-  device_->read_weights(plus_, a);
-  if (!differential_) {
+  if (devices() == 1) {
+    Array a;
+    device_->read_weights(cells_.dev[0], a);
     w_ = a.matrix();
   } else {
-    Array b;
-    device_->read_weights(minus_, b);
-    w_ = ((a - b) * Scalar(tp_.w_max / (g_max_ - g_min_))).matrix();
+    std::vector<Array> g(static_cast<size_t>(devices()));
+    for (int k = 0; k < devices(); ++k) device_->read_weights(cells_.dev[size_t(k)], g[size_t(k)]);
+    Array a;
+    cell_->combine(g, *device_, a);
+    w_ = a.matrix();
   }
   w_dirty_ = false;
 }
@@ -123,19 +153,23 @@ void Tile::backward(const Eigen::Ref<const BatchMatrix>& d, BatchMatrix& z) {
 }
 
 Matrix Tile::noisy_weights(Stream stream, uint64_t event) const {
-  const uint32_t unit = id_ | 0x80000000u;
-  Array a = weights().array();
-  if (!differential_) {
-    device_->add_read_noise(plus_, a, Rng(stream_seed_, stream, unit), event);
+  if (devices() == 1) {
+    Array a = weights().array();
+    device_->add_read_noise(cells_.dev[0], a, Rng(stream_seed_, stream, id_ | device_read_unit(0)),
+                            event);
     return a.matrix();
   }
-  // Each device of a pair has its own noise, in conductance units.
-  Array b;
-  device_->read_weights(plus_, a);
-  device_->read_weights(minus_, b);
-  device_->add_read_noise(plus_, a, Rng(stream_seed_, stream, unit), event);
-  device_->add_read_noise(minus_, b, Rng(stream_seed_, stream, unit | 0x40000000u), event);
-  return ((a - b) * Scalar(tp_.w_max / (g_max_ - g_min_))).matrix();
+  // Each device of a cell has its own noise, in device units.
+  std::vector<Array> g(static_cast<size_t>(devices()));
+  for (int k = 0; k < devices(); ++k) {
+    const DeviceState& d = cells_.dev[size_t(k)];
+    device_->read_weights(d, g[size_t(k)]);
+    device_->add_read_noise(d, g[size_t(k)], Rng(stream_seed_, stream, id_ | device_read_unit(k)),
+                            event);
+  }
+  Array a;
+  cell_->combine(g, *device_, a);
+  return a.matrix();
 }
 
 OpCost Tile::read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool transposed) {
@@ -192,7 +226,76 @@ UpdateReport Tile::update(const UpdateRequest& req) {
     hook_->run(*this, TileOp::update, [&] { return write(req, rep); });
   else
     write(req, rep);
+  Rng choice = Rng(stream_seed_, Stream::cycle, id_ | kChoiceUnit).at(update_event_);
+  cell_->after_update(cells_, req.x ? uint64_t(req.x->cols()) : 1, choice);
+  if (cell_->refresh_due(cells_)) {
+    OpCost c;
+    if (hook_)
+      hook_->run(*this, TileOp::refresh, [&] { return c = refresh(); });
+    else
+      c = refresh();
+    rep.pulses_up += c.pulses_up;
+    rep.pulses_down += c.pulses_down;
+  }
   return rep;
+}
+
+OpCost Tile::refresh() {
+  cells_.since_refresh = 0;
+  const uint64_t event = cells_.refreshes++;
+  OpCost cost;
+  cost.op = TileOp::refresh;
+  cost.lines_in = in_;
+  cost.lines_out = out_;
+  // Read every device array through the periphery, a column per pass (one-hot inputs): the
+  // product skips the zero inputs, so a read costs a pass over the array, not in_size GEMVs.
+  const BatchMatrix eye = BatchMatrix::Identity(in_, in_);
+  std::vector<Array> g(static_cast<size_t>(devices()));
+  for (int k = 0; k < devices(); ++k) {
+    const DeviceState& d = cells_.dev[size_t(k)];
+    Array gk;
+    device_->read_weights(d, gk);
+    const uint32_t unit = id_ | kRefreshUnit | device_unit(k);
+    device_->add_read_noise(d, gk, Rng(stream_seed_, Stream::read, unit | kDeviceReadUnit), event);
+    const Matrix gm = gk.matrix();
+    auto mvm = [&](const Eigen::Ref<const BatchMatrix>& xs, BatchMatrix& y) {
+      y.setZero(gm.rows(), xs.cols());
+      for (Index b = 0; b < xs.cols(); ++b)
+        for (Index j = 0; j < xs.rows(); ++j)
+          if (xs(j, b) != 0) y.col(b) += xs(j, b) * gm.col(j);
+    };
+    BatchMatrix y;
+    const ReadCounts c =
+        periphery_.read(AnalogArray{gm, false, mvm}, eye, y, Rng(stream_seed_, Stream::read, unit),
+                        event);
+    cost.read_passes += c.passes;
+    cost.adc_saturations += c.saturations;
+    g[size_t(k)] = y.array();
+  }
+  RefreshPlan plan;
+  cell_->refresh_plan(g, *device_, plan);
+  // Reset the chosen cross-points of every device (one update event), then write them back
+  // (another), both through the device model on the devices' own cycle streams.
+  const uint64_t e_reset = update_event_++;
+  for (int k = 0; k < devices(); ++k)
+    device_->reset(cells_.dev[size_t(k)], device_cycle(k), device_event(k, e_reset), 0, out_,
+                   &plan.mask);
+  const uint64_t e_write = update_event_++;
+  for (int k = 0; k < devices(); ++k) {
+    const PulseArray& n = plan.pulses[size_t(k)];
+    if (n.rows() == 0) continue;
+    parallel_rows(out_, [&](Index r0, Index r1) {
+      device_->apply_pulses(cells_.dev[size_t(k)], n.middleRows(r0, r1 - r0), device_cycle(k),
+                            device_event(k, e_write), r0);
+    }, 16);
+    cost.pulses_up += uint64_t(n.max(0).cast<int64_t>().sum());
+    cost.pulses_down += uint64_t((-n).max(0).cast<int64_t>().sum());
+  }
+  cost.refreshed = uint64_t((plan.mask != 0).count());
+  // Rewritten row after row with the columns of a row in parallel (as row_serial_slots).
+  cost.write_slots = (cost.pulses_up + cost.pulses_down + uint64_t(in_) - 1) / uint64_t(in_);
+  w_dirty_ = true;
+  return cost;
 }
 
 OpCost Tile::write(const UpdateRequest& req, UpdateReport& rep) {
@@ -227,7 +330,8 @@ void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fi
   // depend on it.
   const Index block = std::clamp<Index>(4096 / std::max<Index>(1, in_), 4, 32);
   parallel_rows(out_, [&](Index r0, Index r1) {
-    thread_local PulseArray counts, counts_minus;
+    thread_local PulseArray counts;
+    thread_local std::vector<PulseArray> routed;
     const Index n = r1 - r0;
     counts.resize(n, in_);
     fill(counts, r0, r1);
@@ -242,14 +346,15 @@ void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fi
       up[size_t(r0 + i)] = uint64_t(pos);
       down[size_t(r0 + i)] = uint64_t(neg);
     }
-    if (!differential_) {
-      device_->apply_pulses(plus_, counts, cycle, kEventsPerUpdate * e, r0);
+    if (cell_->routes_unchanged()) {
+      device_->apply_pulses(cells_.dev[0], counts, cycle, kEventsPerUpdate * e, r0);
     } else {
-      // Positive pulses potentiate G+, negative ones potentiate G− (tile.h).
-      counts_minus = (-counts).max(0);
-      counts = counts.max(0);
-      device_->apply_pulses(plus_, counts, cycle, kEventsPerUpdate * e, r0);
-      device_->apply_pulses(minus_, counts_minus, cycle, kEventsPerUpdate * e + 1, r0);
+      routed.resize(cells_.dev.size());
+      cell_->route(cells_, counts, routed);
+      for (int k = 0; k < devices(); ++k)
+        if (routed[size_t(k)].rows() > 0)
+          device_->apply_pulses(cells_.dev[size_t(k)], routed[size_t(k)], device_cycle(k),
+                                device_event(k, e), r0);
     }
   }, block);
   for (Index r = 0; r < out_; ++r) {
@@ -262,15 +367,14 @@ void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fi
 void Tile::write_delta(const Matrix& dw) {
   check_shape("write_delta dW", dw.rows(), dw.cols(), out_, in_);
   const Matrix target = weights() + dw;
-  set_weights(target);
+  program(target, false);  // reprogrammed in place: no reset
   ++update_event_;
 }
 
 void Tile::advance(double batches, double seconds) {
   const uint64_t e = update_event_++;
-  const Rng cycle(stream_seed_, Stream::cycle, id_);
-  device_->advance(plus_, batches, seconds, cycle, kEventsPerUpdate * e);
-  if (differential_) device_->advance(minus_, batches, seconds, cycle, kEventsPerUpdate * e + 1);
+  for (int k = 0; k < devices(); ++k)
+    device_->advance(cells_.dev[size_t(k)], batches, seconds, device_cycle(k), device_event(k, e));
   w_dirty_ = true;
 }
 
@@ -284,6 +388,10 @@ void save_device(const DeviceState& d, StateMap& s, const std::string& p) {
   s.numbers[p + "age_s"] = d.age_s;
 }
 
+std::string device_key(int k) {
+  return k == 0 ? "plus." : k == 1 ? "minus." : "dev" + std::to_string(k) + ".";
+}
+
 void load_device(DeviceState& d, const StateMap& s, const std::string& p) {
   d.w = s.array(p + "w", d.rows(), d.cols());
   if (d.w_apparent.size()) d.w_apparent = s.array(p + "w_apparent", d.rows(), d.cols());
@@ -295,8 +403,10 @@ void load_device(DeviceState& d, const StateMap& s, const std::string& p) {
 }  // namespace
 
 void Tile::save_state(StateMap& s, const std::string& prefix) const {
-  save_device(plus_, s, prefix + "plus.");
-  if (differential_) save_device(minus_, s, prefix + "minus.");
+  // Devices 0 and 1 keep the names of the single device and the pair ("plus.", "minus.").
+  for (int k = 0; k < devices(); ++k) save_device(cells_.dev[size_t(k)], s, prefix + device_key(k));
+  cell_->save_state(cells_, s, prefix + "cell.");
+  s.numbers[prefix + "programs"] = double(programs_);
   s.numbers[prefix + "update_event"] = double(update_event_);
   s.numbers[prefix + "read_event"] = double(read_event_);
   s.numbers[prefix + "reads"] = double(stats_.reads);
@@ -307,8 +417,9 @@ void Tile::save_state(StateMap& s, const std::string& prefix) const {
 }
 
 void Tile::load_state(const StateMap& s, const std::string& prefix) {
-  load_device(plus_, s, prefix + "plus.");
-  if (differential_) load_device(minus_, s, prefix + "minus.");
+  for (int k = 0; k < devices(); ++k) load_device(cells_.dev[size_t(k)], s, prefix + device_key(k));
+  cell_->load_state(cells_, s, prefix + "cell.");
+  programs_ = uint64_t(s.number(prefix + "programs"));
   update_event_ = uint64_t(s.number(prefix + "update_event"));
   read_event_ = uint64_t(s.number(prefix + "read_event"));
   stats_.reads = uint64_t(s.number(prefix + "reads"));

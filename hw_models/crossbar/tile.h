@@ -33,20 +33,21 @@
 // noise from their own stream and event counter, so evaluating never moves the noise that
 // training's reads see.
 //
-// Mapping (`tile.mapping`):
-//   single        one device per cross-point, W = w (device weight units).
-//   differential  a pair per cross-point, W = w_max · (g+ − g−) / (g_max − g_min), with g_min and
-//                 g_max the device's nominal bounds. set_weights puts |W| on one device of the
-//                 pair and leaves the other at g_min. A positive pulse potentiates G+, a
-//                 negative pulse potentiates G− (one-sided potentiation, as PCM pairs are
-//                 operated; no refresh is modelled, so long training saturates both devices).
+// Unit cell (the `cell:` section, hw_models/cells/): the devices at a cross-point and how they
+// make W: `single` (the default), the pairs `one_sided` and `differential` (with refresh),
+// `reference` and `vector`. The tile keeps one device array per device of the cell, applies
+// the pulses the cell routes to each, and runs the cell's refresh as an operation of its own
+// (TileOp::refresh: reads through the periphery, resets and rewrite pulses).
 //
-// Randomness: the device fabrication stream is keyed by (seed, fabrication, tile_id); cycle noise
-// and pulse trains by (stream seed, cycle, tile_id, update event, row), read noise by
-// (stream seed, read or eval_read, tile_id, read event, sample) and the device's own read noise
-// by (stream seed, read or eval_read, tile_id + 2^31 (+ 2^30 for G−), read event, row). fork(k) keeps the device state and draws a
-// new stream seed from (stream seed, k), so forks share fabrication and differ in cycle and
-// read noise. Results do not depend on the thread count (xb::set_threads).
+// Randomness: device k is fabricated from (seed, fabrication, tile_id) at lane k; its cycle
+// noise comes from (stream seed, cycle, unit, update event, row) with unit = tile_id for
+// k < 2 (event 3e + k) and tile_id | k·2^26 for k ≥ 2; pulse trains from the same stream at
+// event 3e + 2; read noise from (stream seed, read or eval_read, tile_id, read event, sample)
+// and device k's own read noise from unit tile_id | 2^31 (| 2^30 for k = 1, | k·2^26 for
+// k ≥ 2). Programming resets, refresh reads and a random update policy's choices have their
+// own units (tile.cpp). fork(k) keeps the device state and draws a new stream seed from
+// (stream seed, k), so forks share fabrication and differ in cycle and read noise. Results do
+// not depend on the thread count (xb::set_threads).
 //
 // Copying a Tile copies its state, the scheme's state included (a value type); the device
 // model is shared and stateless.
@@ -58,6 +59,7 @@
 #include <string>
 
 #include "hw_models/core/params.h"
+#include "hw_models/cells/unit_cell.h"
 #include "hw_models/core/rng.h"
 #include "hw_models/crossbar/timing_hook.h"
 #include "hw_models/devices/device_model.h"
@@ -67,14 +69,10 @@
 namespace xb::hw {
 
 struct TileParams {
-  std::string mapping = "single";
-  double w_max = 1.0;
   double w_init = 0.0;
 
   template <class F>
   void bind(F&& f) {
-    f("mapping", mapping, "", "single (one device per cross-point) | differential (G+ − G−)");
-    f("w_max", w_max, "1", "differential: weight of a fully potentiated G+ with G− at g_min");
     f("w_init", w_init, "1", "weight every cross-point starts at before set_weights");
   }
   static std::vector<std::pair<std::string, std::string>> not_used() {
@@ -94,11 +92,14 @@ struct ReadStats {
 
 class Tile {
  public:
-  // `scheme` is the tile's update engine; null means the `ideal` scheme.
+  // `scheme` is the tile's update engine; null means the `ideal` scheme. `cell` is its unit
+  // cell; null means `single`.
   Tile(const TileParams& tp, const PeripheryParams& pp, std::shared_ptr<const DeviceModel> device,
        Index out_size, Index in_size, uint64_t seed, uint32_t tile_id,
-       std::unique_ptr<UpdateScheme> scheme = nullptr);
-  // Reads and validates `tile:` and `periphery:` (either scope may be absent: defaults).
+       std::unique_ptr<UpdateScheme> scheme = nullptr,
+       std::shared_ptr<const UnitCell> cell = nullptr);
+  // Reads and validates `tile:` and `periphery:` and the `cell:` section of the same config
+  // (any may be absent: defaults).
   Tile(const Scope& tile, const Scope& periphery, std::shared_ptr<const DeviceModel> device,
        Index out_size, Index in_size, uint64_t seed, uint32_t tile_id,
        std::unique_ptr<UpdateScheme> scheme = nullptr);
@@ -106,10 +107,11 @@ class Tile {
   Index in_size() const { return in_; }
   uint32_t id() const { return id_; }
 
-  // Programs the devices to W (clipped to what the mapping can represent); no pulses counted.
-  // The scheme forgets state that referred to the old weights.
+  // Programs the devices to W (clipped to what the cell can represent); no pulses counted.
+  // Cells of several devices reset them first (UnitCell::resets_on_program). The scheme
+  // forgets state that referred to the old weights.
   void set_weights(const Matrix& w);
-  // Current weights as a read sees them before read noise (device read_weights + mapping).
+  // Current weights as a read sees them before read noise (device read_weights + cell).
   const Matrix& weights() const;
 
   // Y = W X and Z = Wᵀ D through the periphery. X: in_size x B, D: out_size x B.
@@ -123,7 +125,8 @@ class Tile {
     eval_read_event_ = key << 24;
   }
 
-  // Writes the request through the tile's scheme.
+  // Writes the request through the tile's scheme, then runs the cell's refresh when it is due
+  // (the report's pulse counts include the refresh's; `realised` does not).
   UpdateReport update(const UpdateRequest& request);
 
   // A copy with the same devices, weights and scheme state whose cycle and read streams are
@@ -149,9 +152,12 @@ class Tile {
   const Periphery& periphery() const { return periphery_; }
   const UpdateScheme& scheme() const { return *scheme_; }
   const DeviceModel& device() const { return *device_; }
-  bool differential() const { return differential_; }
-  // Device states: [0] = the single device, or G+; [1] = G− (differential only).
-  const DeviceState& device_state(int k = 0) const { return k == 0 ? plus_ : minus_; }
+  const UnitCell& cell() const { return *cell_; }
+  // Devices per cross-point and their states: [0] = the single device, or G+; [1] = G−, ...
+  int devices() const { return int(cells_.dev.size()); }
+  const DeviceState& device_state(int k = 0) const { return cells_.dev[size_t(k)]; }
+  // Refresh checks done so far (cells with refresh).
+  uint64_t refreshes() const { return cells_.refreshes; }
 
   // ---- hooks for update schemes (hw_models/update/) ----
   // Weight change of one pulse at the symmetry point, in weight units.
@@ -170,6 +176,14 @@ class Tile {
 
  private:
   void refresh_weights() const;
+  // Programs W exactly onto the devices (set_weights: after a reset of every device when the
+  // cell asks for one; write_delta: in place).
+  void program(const Matrix& w, bool reset);
+  // The cell's refresh: reads, resets and rewrite pulses (pair_cell.h).
+  OpCost refresh();
+  // The cycle stream and event of device k in update event e.
+  Rng device_cycle(int k) const;
+  uint64_t device_event(int k, uint64_t e) const;
   // The weights one read sees: weights() plus the device's read noise of read `event`.
   Matrix noisy_weights(Stream stream, uint64_t event) const;
   OpCost read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool transposed);
@@ -183,10 +197,9 @@ class Tile {
   uint64_t seed_ = 0;         // master seed (fabrication)
   uint64_t stream_seed_ = 0;  // cycle/read key; re-keyed by fork
   uint32_t id_ = 0;
-  bool differential_ = false;
-  double g_min_ = 0, g_max_ = 1;
-  DeviceState plus_, minus_;
-  uint64_t update_event_ = 0, read_event_ = 0, eval_read_event_ = 0;
+  std::shared_ptr<const UnitCell> cell_;
+  CellState cells_;
+  uint64_t update_event_ = 0, read_event_ = 0, eval_read_event_ = 0, programs_ = 0;
   bool eval_reads_ = false;
   ReadStats stats_;
   mutable Matrix w_;                // cached weights()

@@ -10,7 +10,6 @@ namespace xb::hw {
 
 struct ConstantStepParams {
   PulsedParams pulsed;
-  static auto not_used() { return PulsedParams::not_used(); }
   template <class F>
   void bind(F&& f) {
     pulsed.bind(f);

@@ -90,6 +90,8 @@ class DeviceModel {
   // Nominal weight range of a device (mean bounds).
   virtual double nominal_w_min() const = 0;
   virtual double nominal_w_max() const = 0;
+  // The mean weight reset() programs (before device-to-device spread).
+  virtual double nominal_reset() const { return 0.0; }
 };
 
 using DeviceRegistry = Registry<DeviceModel>;

@@ -15,7 +15,6 @@ namespace xb::hw {
 
 struct ExpStepParams {
   PulsedParams pulsed;
-  static auto not_used() { return PulsedParams::not_used(); }
   double A_up = 0.00081;
   double A_down = 0.36833;
   double gamma_up = 12.44625;

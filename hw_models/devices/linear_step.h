@@ -14,7 +14,6 @@ namespace xb::hw {
 
 struct LinearStepParams {
   PulsedParams pulsed;
-  static auto not_used() { return PulsedParams::not_used(); }
   double gamma_up = 0.0;
   double gamma_down = 0.0;
   double gamma_up_dtod = 0.05;

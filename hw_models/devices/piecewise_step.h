@@ -16,7 +16,6 @@ namespace xb::hw {
 
 struct PiecewiseStepParams {
   PulsedParams pulsed;
-  static auto not_used() { return PulsedParams::not_used(); }
   std::vector<double> piecewise_up = {1.0};
   std::vector<double> piecewise_down = {1.0};
   template <class F>

@@ -13,7 +13,6 @@ namespace xb::hw {
 
 struct PowStepParams {
   PulsedParams pulsed;
-  static auto not_used() { return PulsedParams::not_used(); }
   double pow_gamma = 1.0;
   double pow_gamma_dtod = 0.1;
   double pow_up_down = 0.0;

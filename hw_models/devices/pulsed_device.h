@@ -90,7 +90,9 @@ struct PulsedParams {
     f("w_max_dtod", w_max_dtod, "1", "device-to-device spread of w_max, relative");
     f("write_noise_std", write_noise_std, "dw_min",
       "noise of the apparent weight after each write, in units of dw_min (hidden weight exact)");
-    f("reset", reset, "1", "mean weight a reset programs");
+    f("reset", reset, "1",
+      "mean weight a reset programs (cells of several devices reset before programming and on "
+      "refresh; lifetime decays toward it)");
     f("reset_dtod", reset_dtod, "1", "device-to-device spread of the reset weight, absolute");
     f("reset_std", reset_std, "1", "cycle-to-cycle spread of each reset, absolute");
     f("lifetime", lifetime, "batches",
@@ -121,12 +123,6 @@ struct PulsedParams {
       "docs/devices.md) or pulse by pulse (false)");
   }
   void validate(const Scope& s) const;
-  // Keys every law accepts that a training or inference run never exercises (describe).
-  static std::vector<std::pair<std::string, std::string>> not_used() {
-    return {{"reset_std",
-             "the spread of an explicit device reset (DeviceModel::reset), which no experiment "
-             "performs yet: refresh and transfer compounds will"}};
-  }
 };
 
 // The devices of one row that receive pulses in one direction, with their per-device
@@ -176,6 +172,7 @@ class PulsedDevice : public DeviceModel {
   double granularity() const override { return p_.dw_min; }
   double nominal_w_min() const override { return p_.w_min; }
   double nominal_w_max() const override { return p_.w_max; }
+  double nominal_reset() const override { return p_.reset; }
 
   const PulsedParams& pulsed_params() const { return p_; }
 

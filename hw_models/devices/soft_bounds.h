@@ -11,7 +11,6 @@ namespace xb::hw {
 
 struct SoftBoundsParams {
   PulsedParams pulsed;
-  static auto not_used() { return PulsedParams::not_used(); }
   template <class F>
   void bind(F&& f) {
     pulsed.bind(f);

@@ -13,7 +13,6 @@ namespace xb::hw {
 
 struct SoftBoundsPmaxParams {
   PulsedParams pulsed;
-  static auto not_used() { return PulsedParams::not_used(); }
   int p_max = 1000;
   double alpha = 0.0005;
   double range_min = -1.0;

@@ -15,7 +15,6 @@ namespace xb::hw {
 
 struct SoftBoundsReferenceParams {
   PulsedParams pulsed;
-  static auto not_used() { return PulsedParams::not_used(); }
   double slope_up_dtod = 0.0;
   double slope_down_dtod = 0.0;
   double reference_mean = 0.0;

@@ -33,6 +33,7 @@ struct TileCounts {
   uint64_t adc_saturations = 0;                        // outputs saturated on their final read
   uint64_t dac_conversions = 0, adc_conversions = 0, cell_reads = 0;
   uint64_t updates = 0, pulses_up = 0, pulses_down = 0;
+  uint64_t refreshes = 0, refresh_passes = 0, refreshed_cells = 0;  // a unit cell's refresh
 
   double write_energy(const EnergyParams& e) const { return e.e_pulse * double(pulses_up + pulses_down); }
   double read_energy(const EnergyParams& e) const {

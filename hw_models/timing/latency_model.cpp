@@ -9,9 +9,11 @@
 namespace xb::timing {
 
 double op_seconds(const hw::OpCost& c, const TimingParams& t) {
-  if (c.op == hw::TileOp::update) return double(c.write_slots) * t.t_pulse;
+  const double write = double(c.write_slots) * t.t_pulse;
+  if (c.op == hw::TileOp::update) return write;
   const double conversions = std::ceil(double(c.lines_out) / double(t.adc_share));
-  return double(c.read_passes) * (t.t_dac + t.t_integrate + conversions * t.t_adc);
+  const double read = double(c.read_passes) * (t.t_dac + t.t_integrate + conversions * t.t_adc);
+  return c.op == hw::TileOp::refresh ? read + write : read;  // a refresh reads, then rewrites
 }
 
 uint64_t op_cycles(const hw::OpCost& c, const TimingParams& t) {

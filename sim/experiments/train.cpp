@@ -304,8 +304,11 @@ class Train : public Experiment {
     if (p_.save_devices)
       for (std::size_t l = 0; l < tiles_.size(); ++l) {
         const hw::Tile& t = tiles_[l]->tile();
+        // dev<l> is the single device or G+, dev<l>_minus G−, dev<l>_<k> device k ≥ 2.
         z.add("dev" + std::to_string(l), t.device_state(0).w);
-        if (t.differential()) z.add("dev" + std::to_string(l) + "_minus", t.device_state(1).w);
+        if (t.devices() > 1) z.add("dev" + std::to_string(l) + "_minus", t.device_state(1).w);
+        for (int k = 2; k < t.devices(); ++k)
+          z.add("dev" + std::to_string(l) + "_" + std::to_string(k), t.device_state(k).w);
       }
     return z;
   }

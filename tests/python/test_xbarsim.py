@@ -233,7 +233,7 @@ def test_tile_is_safe_to_share_between_threads():
 
 def test_help_lists_the_parameters():
     doc = xbarsim.Tile.__doc__
-    for key in ("inp_res", "out_noise", "mapping", "stochastic_pulse", "e_pulse"):
+    for key in ("inp_res", "out_noise", "w_init", "stochastic_pulse", "e_pulse"):
         assert key in doc
     assert "reram_sb" in xbarsim.Device.__doc__
 

@@ -126,7 +126,8 @@ TEST(Cli, EvaluationHasItsOwnLedger) {
 
 // A run killed after its last checkpoint (status still "running", metrics.csv ahead of the
 // checkpoint) continues with --resume to the same bytes as the uninterrupted run: metrics,
-// weights and hash. Analog with a stateful scheme and differential pairs, drift on PCM, and
+// weights and hash. Analog with a stateful scheme and refreshed pairs, drift on PCM, a random
+// vector cell, and
 // digital rules (one with a call-counted state, with hardware-aware weight noise).
 TEST(Cli, ResumeContinuesAKilledRunToTheSameResult) {
   struct Setup {
@@ -134,8 +135,12 @@ TEST(Cli, ResumeContinuesAKilledRunToTheSameResult) {
   };
   const std::vector<Setup> setups = {
       {"network: {hidden: [5], analog: true}\nscheme: {type: mixed_precision}\n"
-       "tile: {mapping: differential}\ndevice: {preset: reram_sb, diffusion: 0.001, "
+       "cell: {type: one_sided, refresh_every: 3}\ndevice: {preset: reram_sb, diffusion: 0.001, "
        "read_noise_std: 0.01}\n",
+       ""},
+      {"network: {hidden: [5], analog: true}\nscheme: {type: stochastic_pulse}\n"
+       "cell: {type: vector, n_devices: 3, update_policy: single_random}\n"
+       "device: {preset: reram_es}\n",
        ""},
       {"network: {hidden: [5], analog: true}\nscheme: {type: stochastic_pulse}\n"
        "device: {preset: pcm}\n",

@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "hw_models/cells/unit_cell.h"
 #include "hw_models/devices/device_model.h"
 #include "hw_models/update/update_scheme.h"
 #include "learning_rules/learning_rule.h"
@@ -48,7 +49,12 @@ const std::map<std::string, std::vector<std::string>> kEnabling = {
     {"periphery.out_res", {"periphery.out_bound=12"}},
     {"periphery.max_bm_factor", {"periphery.out_bound=0.05"}},
     {"periphery.bound_management", {"periphery.out_bound=0.05"}},
-    {"tile.w_max", {"tile.mapping=differential"}},
+    {"device.reset_std", {"cell.type=one_sided"}},
+    {"cell.refresh_upper_thres", {"cell.refresh_every=1", "cell.refresh_lower_thres=0"}},
+    {"cell.refresh_lower_thres", {"cell.refresh_every=1", "cell.refresh_upper_thres=0.3"}},
+    {"cell.units_in_mbatch", {"cell.refresh_every=2"}},
+    {"cell.reference_value", {"cell.reference=value"}},
+    {"cell.first_update_idx", {"cell.update_policy=single_fixed"}},
     {"scheme.update_bl_management", {"scheme.fixed_bl=false"}},
     {"scheme.um_grad_scale", {"scheme.update_management=true"}},
     {"experiment.lr_gamma", {"experiment.lr_schedule=step", "experiment.lr_step=3"}},
@@ -93,6 +99,7 @@ const std::map<std::string, std::vector<std::string>> kValues = {
     {"task.w_star", {"[1, 0]"}},
     {"task.w0", {"[2, 1]"}},
     {"experiment.widths", {"[3, 4]"}},
+    {"cell.gamma_vec", {"[0.3, 0.7]"}},
 };
 
 // What a run wrote (its files and their content), less what changes from run to run by itself.
@@ -233,6 +240,16 @@ TEST(ParameterConformance, EveryDeviceLawKeyActs) {
                                   "}\nscheme: {type: stochastic_pulse}\n",
                          "device", rows_of("devices", law)),
                    law);
+}
+
+TEST(ParameterConformance, EveryCellKeyActs) {
+  for (const std::string& c : hw::cell_registry().names())
+    expect_all_act(check("cell_" + c,
+                         std::string(kAnalog) + "device: {type: soft_bounds}\n"
+                                                "scheme: {type: stochastic_pulse}\ncell: {type: " +
+                             c + "}\n",
+                         "cell", rows_of("cells", c)),
+                   c);
 }
 
 TEST(ParameterConformance, EverySchemeKeyActs) {

@@ -14,10 +14,13 @@ using hw::TileParams;
 
 TEST(TileRead, ForwardBackwardEqualDenseReferenceWithIdealPeriphery) {
   for (const auto& pp : {test::perfect(), test::all_off()}) {
-    for (const char* mapping : {"single", "differential"}) {
-      TileParams tp;
-      tp.mapping = mapping;
-      Tile t(tp, pp, test::ideal_device(), 37, 53, 1, 0);
+    for (const char* mapping : {"single", "one_sided", "differential", "reference", "vector"}) {
+      Tile t(TileParams{}, pp, test::ideal_device(), 37, 53, 1, 0, nullptr,
+             test::cell(std::string("{type: ") + mapping + ", " +
+                        (std::string(mapping) == "reference" ? "reference: value}"
+                         : std::string(mapping) == "single" || std::string(mapping) == "vector"
+                             ? "}"
+                             : "w_max: 2}")));
       const Matrix w = test::random_matrix(37, 53, 2);
       t.set_weights(w);
       ASSERT_LT((t.weights() - w).cwiseAbs().maxCoeff(), 1e-6f) << mapping;
@@ -32,19 +35,18 @@ TEST(TileRead, ForwardBackwardEqualDenseReferenceWithIdealPeriphery) {
   }
 }
 
-TEST(TileRead, DifferentialMappingUsesBothDevices) {
-  TileParams tp;
-  tp.mapping = "differential";
-  tp.w_max = 2.0;  // device range [-1, 1] (width 2) holds weights up to 2
-  Tile t(tp, test::perfect(), test::ideal_device(), 1, 2, 1, 0);
+TEST(TileRead, PairCellsProgramAboveTheResetConductance) {
+  // Device range [-1, 1] (width 2) with w_max 2: W = g+ − g−. The ideal device resets to 0.
+  Tile t(TileParams{}, test::perfect(), test::ideal_device(), 1, 2, 1, 0, nullptr,
+         test::cell("{type: one_sided, w_max: 2}"));
   Matrix w(1, 2);
-  w << 1.5f, -0.5f;
+  w << 0.75f, -0.5f;
   t.set_weights(w);
-  // G+ = g_min + W·(g_max − g_min)/w_max for W > 0, G− likewise for W < 0.
-  EXPECT_FLOAT_EQ(t.device_state(0).w(0, 0), -1 + 1.5f);
-  EXPECT_FLOAT_EQ(t.device_state(1).w(0, 0), -1.0f);
-  EXPECT_FLOAT_EQ(t.device_state(0).w(0, 1), -1.0f);
-  EXPECT_FLOAT_EQ(t.device_state(1).w(0, 1), -1 + 0.5f);
+  // W > 0 goes on G+ above G−'s reset value, W < 0 on G− above G+'s.
+  EXPECT_FLOAT_EQ(t.device_state(0).w(0, 0), 0.75f);
+  EXPECT_FLOAT_EQ(t.device_state(1).w(0, 0), 0.0f);
+  EXPECT_FLOAT_EQ(t.device_state(0).w(0, 1), 0.0f);
+  EXPECT_FLOAT_EQ(t.device_state(1).w(0, 1), 0.5f);
   EXPECT_DOUBLE_EQ(t.dw_min(), 0.001);  // step 0.001 in device units × w_max / (g_max − g_min)
 }
 
@@ -207,18 +209,18 @@ TEST(TileRead, ValidationNamesTheKey) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("periphery.out_res"), std::string::npos) << e.what();
   }
-  Config cfg2 = Config::from_string("tile: {mapping: triple}\n", "t.yaml");
-  EXPECT_THROW(read_params<hw::TileParams>(Scope(cfg2, "tile")), ConfigError);
+  Config cfg2 = Config::from_string("cell: {type: triple}\n", "t.yaml");
+  EXPECT_THROW(hw::cell_registry().create(Scope(cfg2, "cell")), ConfigError);
 }
 
 TEST(TileRead, ConstructionFromConfigScopes) {
   Config cfg = Config::from_string(
-      "tile: {mapping: differential, w_max: 0.5}\n"
+      "cell: {type: differential, w_max: 0.5}\n"
       "periphery: {out_noise: 0, inp_res: 0, out_res: 0, noise_management: none}\n",
       "c.yaml");
   Tile t(Scope(cfg, "tile"), Scope(cfg, "periphery"), test::ideal_device(), 2, 3, 1, 0);
-  EXPECT_TRUE(t.differential());
-  EXPECT_DOUBLE_EQ(t.tile_params().w_max, 0.5);
+  EXPECT_EQ(t.devices(), 2);
+  EXPECT_DOUBLE_EQ(t.dw_min(), 2 * 0.001 * 0.5 / 2);  // push-pull: two device steps per pulse
   EXPECT_EQ(t.periphery().params().noise_management, "none");
   EXPECT_DOUBLE_EQ(t.periphery().params().out_bound, 12.0);  // default kept
   EXPECT_NO_THROW(cfg.check_all_used());

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Timed mode end to end through the real binary ($XBARSIM), one xbarsim process per run: for
-// every registered device x scheme pair a small training run gives the same weights
-// (weights_sha256) and the same pulse ledger in timed and functional mode, and a traced run's
+// every registered device x scheme pair, and every unit cell x scheme pair, a small training
+// run gives the same weights (weights_sha256) and the same pulse ledger in timed and
+// functional mode, and a traced run's
 // VCD survives GTKWave's vcd2fst/fst2vcd round trip with its pulses summing to the ledger.
 #include <gtest/gtest.h>
 
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "hw_models/cells/unit_cell.h"
 #include "hw_models/devices/device_model.h"
 #include "hw_models/update/update_scheme.h"
 
@@ -45,9 +47,11 @@ int xbarsim(const std::string& config, const fs::path& out, const std::string& e
 
 nlohmann::json summary(const fs::path& out) { return nlohmann::json::parse(slurp(out / "summary.json")); }
 
-std::string small_config(const std::string& device, const std::string& scheme) {
-  const fs::path p = temp_dir() / (device + "_" + scheme + ".yaml");
-  std::ofstream(p) << "device: {type: " << device << "}\n"
+// `cell` is a whole `cell:` line (or empty for the default single device).
+std::string small_config(const std::string& device, const std::string& scheme,
+                         const std::string& cell = "", const std::string& name = "") {
+  const fs::path p = temp_dir() / ((name.empty() ? device : name) + "_" + scheme + ".yaml");
+  std::ofstream(p) << "device: {type: " << device << "}\n" << cell
                    << "task: {type: student_teacher, inputs: 5, outputs: 2, teacher_hidden: [4], "
                       "samples: 32, test_samples: 16}\n"
                       "network: {hidden: [6], activation: relu, analog: true}\n"
@@ -61,11 +65,9 @@ using Pair = std::tuple<std::string, std::string>;
 
 class TimedEqualsFunctional : public ::testing::TestWithParam<Pair> {};
 
-TEST_P(TimedEqualsFunctional, SameWeightsAndLedger) {
-  const auto& [device, scheme] = GetParam();
-  const std::string cfg = small_config(device, scheme);
-  const fs::path f = temp_dir() / (device + "_" + scheme + "_functional");
-  const fs::path t = temp_dir() / (device + "_" + scheme + "_timed");
+void expect_timed_equals_functional(const std::string& cfg, const std::string& name) {
+  const fs::path f = temp_dir() / (name + "_functional");
+  const fs::path t = temp_dir() / (name + "_timed");
   ASSERT_EQ(xbarsim(cfg, f, "--mode functional"), 0) << slurp(f.string() + ".err");
   ASSERT_EQ(xbarsim(cfg, t, "--mode timed"), 0) << slurp(t.string() + ".err");
   const auto sf = summary(f), st = summary(t);
@@ -77,10 +79,30 @@ TEST_P(TimedEqualsFunctional, SameWeightsAndLedger) {
   const auto& ph = st["cycles_by_phase"];
   EXPECT_EQ(st["cycles"].get<uint64_t>(),
             ph["forward"].get<uint64_t>() + ph["backward"].get<uint64_t>() +
-                ph["update"].get<uint64_t>());
+                ph["update"].get<uint64_t>() +
+                (ph.contains("refresh") ? ph["refresh"].get<uint64_t>() : 0));
   EXPECT_FALSE(sf.contains("cycles"));
   fs::remove_all(f);
   fs::remove_all(t);
+}
+
+TEST_P(TimedEqualsFunctional, SameWeightsAndLedger) {
+  const auto& [device, scheme] = GetParam();
+  expect_timed_equals_functional(small_config(device, scheme), device + "_" + scheme);
+}
+
+// Every unit cell (pairs refreshing every other update, so that refreshes happen) on an
+// asymmetric soft-bounds device, with every scheme.
+class TimedEqualsFunctionalCells : public ::testing::TestWithParam<Pair> {};
+
+TEST_P(TimedEqualsFunctionalCells, SameWeightsAndLedger) {
+  const auto& [cell, scheme] = GetParam();
+  const bool pair = cell == "one_sided" || cell == "differential";
+  const std::string line = "cell: {type: " + cell +
+                           (pair ? ", refresh_every: 2, refresh_lower_thres: 0.05, "
+                                   "refresh_upper_thres: 0.1" : "") + "}\n";
+  const std::string cfg = small_config("soft_bounds", scheme, line, "cell_" + cell);
+  expect_timed_equals_functional(cfg, "cell_" + cell + "_" + scheme);
 }
 
 std::vector<Pair> pairs() {
@@ -91,6 +113,18 @@ std::vector<Pair> pairs() {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllPairs, TimedEqualsFunctional, ::testing::ValuesIn(pairs()),
+                         [](const ::testing::TestParamInfo<Pair>& i) {
+                           return std::get<0>(i.param) + "_" + std::get<1>(i.param);
+                         });
+
+std::vector<Pair> cell_pairs() {
+  std::vector<Pair> v;
+  for (const auto& c : xb::hw::cell_registry().names())
+    for (const auto& s : xb::hw::scheme_registry().names()) v.emplace_back(c, s);
+  return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllCells, TimedEqualsFunctionalCells, ::testing::ValuesIn(cell_pairs()),
                          [](const ::testing::TestParamInfo<Pair>& i) {
                            return std::get<0>(i.param) + "_" + std::get<1>(i.param);
                          });

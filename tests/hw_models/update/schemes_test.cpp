@@ -34,10 +34,9 @@ TEST(TileUpdate, SchemesAreRegistered) {
 }
 
 TEST(TileUpdate, IdealWritesIntendedDeltaExactly) {
-  for (const char* mapping : {"single", "differential"}) {
-    TileParams tp;
-    tp.mapping = mapping;
-    Tile t(tp, test::perfect(), test::ideal_device(), 6, 7, 1, 0, scheme("{type: ideal}"));
+  for (const char* mapping : {"single", "one_sided", "differential", "vector"}) {
+    Tile t(TileParams{}, test::perfect(), test::ideal_device(), 6, 7, 1, 0,
+           scheme("{type: ideal}"), test::cell(std::string("{type: ") + mapping + "}"));
     t.set_weights(test::random_matrix(6, 7, 1, 0.3));
     const Matrix dw = test::random_matrix(6, 7, 2, 0.1);
     UpdateRequest req;
@@ -82,11 +81,9 @@ TEST(TileUpdate, PulseCountRoundsToWholePulses) {
 // mixed_precision carries the sub-pulse remainder: eight updates of 0.25 dw_min write two
 // pulses (pulse_count writes none), |χ| stays below ε, fork() copies χ, set_weights() clears it.
 TEST(TileUpdate, MixedPrecisionCarriesTheRemainder) {
-  for (const char* mapping : {"single", "differential"}) {
-    TileParams tp;
-    tp.mapping = mapping;
-    Tile t(tp, test::perfect(), test::ideal_device(0.01), 1, 3, 1, 0,
-           scheme("{type: mixed_precision}"));
+  for (const char* mapping : {"single", "one_sided"}) {
+    Tile t(TileParams{}, test::perfect(), test::ideal_device(0.01), 1, 3, 1, 0,
+           scheme("{type: mixed_precision}"), test::cell(std::string("{type: ") + mapping + "}"));
     const auto& mp = dynamic_cast<const hw::MixedPrecisionScheme&>(t.scheme());
     t.set_weights(Matrix::Zero(1, 3));
     const double eps = t.dw_min();
@@ -108,8 +105,8 @@ TEST(TileUpdate, MixedPrecisionCarriesTheRemainder) {
     EXPECT_EQ(up, 16u) << mapping;
     EXPECT_EQ(down, 2u) << mapping;
     // Against pulse_count on a fresh tile: 0.25 dw_min rounds to nothing, every time.
-    Tile pc(tp, test::perfect(), test::ideal_device(0.01), 1, 3, 1, 0,
-            scheme("{type: pulse_count}"));
+    Tile pc(TileParams{}, test::perfect(), test::ideal_device(0.01), 1, 3, 1, 0,
+            scheme("{type: pulse_count}"), test::cell(std::string("{type: ") + mapping + "}"));
     pc.set_weights(Matrix::Zero(1, 3));
     for (int k = 0; k < 8; ++k) pc.update(req);
     EXPECT_NEAR(pc.weights()(0, 0), 0.0, 1e-7) << mapping;
