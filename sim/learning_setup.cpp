@@ -5,7 +5,7 @@
 
 namespace xb::sim {
 
-LearningSetup LearningSetup::read(Config& cfg) {
+LearningSetup LearningSetup::read(Config& cfg, bool own_periphery) {
   LearningSetup s;
   s.task = task_registry().create(Scope(cfg, "task"));
   s.rule = rules::rule_registry().create(Scope(cfg, "rule"), "backprop");
@@ -18,7 +18,8 @@ LearningSetup LearningSetup::read(Config& cfg) {
                                "the network would hold more than 2^28 weights");
   // Hardware sections on a network left digital by default would be silently ignored: a
   // digital run of a device study must say so (network.analog: false, e.g. by --set).
-  for (const char* section : {"device", "scheme", "tile", "cell", "periphery"}) {
+  for (const std::string section : {"device", "scheme", "tile", "cell", "periphery"}) {
+    if (own_periphery && section == "periphery") continue;
     if (!s.network.analog && cfg.has(section) && !cfg.has("network.analog"))
       Scope(cfg, "network")
           .fail("analog", "false (the default)",

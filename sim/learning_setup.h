@@ -28,7 +28,9 @@ struct LearningSetup {
   std::shared_ptr<const hw::UnitCell> cell;  // the unit cell of every tile
   hw::PeripheryParams periphery;
 
-  static LearningSetup read(Config& cfg);
+  // `own_periphery`: the experiment reads `periphery:` itself, on a digital network
+  // (inference), so that section is not refused there.
+  static LearningSetup read(Config& cfg, bool own_periphery = false);
 
   // Adds the task's data, the parameters of network `net` (with their gradients and
   // estimates) and, when it is analog, every tile's device states; plus the activations of a

@@ -18,8 +18,13 @@
 //                 Q_s = min(0.0088 / g_p^0.65, 0.2), t_read = 250 ns; drawn once per time.
 //   compensation  global drift compensation: a calibration read of all-ones inputs right after
 //                 programming and at t; the layer's outputs are scaled by Σ|W_p 1| / Σ|W(t) 1|.
-// Reads are exact products with the noisy weights (the periphery is not modelled here; train
-// and estimator_stats study it). Every repeat is a new chip (programming, ν) from the seed;
+//   periphery     without a `periphery:` section, reads are exact products with the weights
+//                 as read. With one, every layer sits on a tile of exact devices (an `ideal`
+//                 law over ±1e6) that holds those weights in single precision, and every
+//                 evaluation and calibration read goes through that periphery (DAC, output
+//                 noise, ADC, bound management; tile.h), drawing fresh periphery noise per
+//                 read from the tile streams of the run's seed.
+// Every repeat is a new chip (programming, ν) from the seed;
 // its reads at each time are fresh draws. With all scales 0, every time equals the trained
 // network exactly.
 //
@@ -35,8 +40,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "hw_models/core/errors.h"
+#include "hw_models/devices/ideal.h"
+#include "learning_rules/tile_layer.h"
 #include "sim/experiment.h"
 #include "sim/interrupt.h"
 #include "sim/learning_setup.h"
@@ -106,7 +114,9 @@ class Inference : public Experiment {
 
   void prepare(Config& cfg, const RunOptions& options) override {
     options_ = options;
-    setup_ = LearningSetup::read(cfg);
+    setup_ = LearningSetup::read(cfg, /*own_periphery=*/true);
+    if (cfg.has("periphery"))
+      periphery_ = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
     const Scope s(cfg, "experiment");
     if (!setup_.task->uses_network()) s.fail("type", "inference", "the task has no network");
     if (setup_.network.analog || setup_.device)
@@ -169,6 +179,7 @@ class Inference : public Experiment {
     const bool cls = setup_.task->classification();
     const double trained_acc = cls ? net.accuracy(test) : 0.0;
     const double trained_loss = net.data_loss(test);
+    if (periphery_) place_on_tiles(net);
 
     const std::size_t nt = p_.times.size();
     std::vector<std::vector<double>> acc(nt), acc_gdc(nt), loss(nt), loss_gdc(nt);
@@ -184,7 +195,7 @@ class Inference : public Experiment {
         for (int gdc = 0; gdc < 2; ++gdc) {
           for (Index l = 0; l < net.layers(); ++l) {
             const MatrixD& wt = raw[std::size_t(l)];
-            net.set_weight(l, gdc ? MatrixD(wt * compensation(chip[std::size_t(l)], wt)) : wt);
+            net.set_weight(l, gdc ? MatrixD(wt * compensation(l, chip[std::size_t(l)], wt)) : wt);
             if (p_.save_weights && r == 0)
               read_weights.add("t" + std::to_string(ti) + "_W" + std::to_string(l) +
                                    (gdc ? "_gdc" : ""),
@@ -286,8 +297,23 @@ class Inference : public Experiment {
         pp.nu_plus(i, j) = drift_exponent(pp.g_plus(i, j), rng);
         pp.nu_minus(i, j) = drift_exponent(pp.g_minus(i, j), rng);
       }
-    pp.calibration = calibration(weights_of(w, pp, pp.g_plus, pp.g_minus));
+    pp.calibration = calibration(l, weights_of(w, pp, pp.g_plus, pp.g_minus));
     return pp;
+  }
+
+  // Every layer on a tile of exact devices read through the config's periphery.
+  void place_on_tiles(rules::Network& net) {
+    hw::IdealParams exact;
+    exact.w_min = -1e6;
+    exact.w_max = 1e6;
+    exact.dw_min = 1;
+    const auto device = std::make_shared<hw::IdealDevice>(exact);
+    for (Index l = 0; l < net.layers(); ++l) {
+      tiles_.push_back(std::make_shared<rules::TileLayer>(
+          hw::Tile(hw::TileParams{}, *periphery_, device, net.fan_out(l), net.fan_in(l),
+                   options_.seed, uint32_t(l))));
+      net.set_analog(l, tiles_.back());
+    }
   }
 
   // The trained W plus w_max times the change of each conductance of the pair from its target,
@@ -298,12 +324,18 @@ class Inference : public Experiment {
         .matrix();
   }
 
-  // Global drift compensation's calibration read: all-ones inputs, Σ over outputs of |W·1|.
-  static double calibration(const MatrixD& w) { return w.rowwise().sum().cwiseAbs().sum(); }
+  // Global drift compensation's calibration read: all-ones inputs, Σ over outputs of |W·1|,
+  // through layer l's tile when reads go through the periphery.
+  double calibration(Index l, const MatrixD& w) const {
+    if (tiles_.empty()) return w.rowwise().sum().cwiseAbs().sum();
+    rules::TileLayer& t = *tiles_[std::size_t(l)];
+    t.set_weights(w);
+    return t.forward(MatrixD::Ones(1, w.cols())).cwiseAbs().sum();
+  }
 
   // The factor that scales a layer's outputs back to the calibration read after programming.
-  static double compensation(const ProgrammedPair& pp, const MatrixD& wt) {
-    const double now = calibration(wt);
+  double compensation(Index l, const ProgrammedPair& pp, const MatrixD& wt) const {
+    const double now = calibration(l, wt);
     return now > 0 && now != pp.calibration ? pp.calibration / now : 1.0;
   }
 
@@ -342,6 +374,8 @@ class Inference : public Experiment {
   InferenceParams p_;
   RunOptions options_;
   LearningSetup setup_;
+  std::optional<hw::PeripheryParams> periphery_;            // reads through it when set
+  std::vector<std::shared_ptr<rules::TileLayer>> tiles_;  // one per layer, then
   std::unique_ptr<Experiment> trainer_;  // train in place (weights empty)
   Npz weights_;
   std::unique_ptr<rules::Model> model_;

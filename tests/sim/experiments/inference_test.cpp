@@ -145,6 +145,31 @@ TEST(Inference, AllNoiseOffEqualsTheTrainedNetworkAtEveryTime) {
   }
 }
 
+// With a `periphery:` section every read goes through it: a perfect periphery gives the
+// exact reads' losses to single precision, an 4-bit ADC changes them, and drift compensation's
+// calibration read goes through the same periphery.
+TEST(Inference, ReadsGoThroughTheConfiguredPeriphery) {
+  const std::string noise_off =
+      "prog_noise_scale: 0, drift_scale: 0, read_noise_scale: 0, times: [1]";
+  const MatrixD w = test::gaussian(kN, kN, 4) * 0.1;
+  const auto exact = run_experiment(setup(w, noise_off));
+  const auto perfect =
+      run_experiment(setup(w, noise_off) + "periphery: {is_perfect: true}\n");
+  const double trained = exact["trained_test_loss"].get<double>();
+  EXPECT_NEAR(perfect["trained_test_loss"].get<double>(), trained, 0.0);
+  RunFolder* f = nullptr;
+  run_experiment(setup(w, noise_off) + "periphery: {is_perfect: true}\n", &f);
+  for (const auto& row : test::csv_rows(f->metrics())) {
+    EXPECT_NEAR(test::num(row, "test_loss"), trained, 1e-5 * trained);
+    EXPECT_NEAR(test::num(row, "test_loss_gdc"), trained, 1e-5 * trained);
+  }
+  run_experiment(setup(w, noise_off) +
+                     "periphery: {out_res: 0.0625, out_noise: 0, inp_res: 0, out_bound: 2}\n",
+                 &f);
+  for (const auto& row : test::csv_rows(f->metrics()))
+    EXPECT_GT(std::abs(test::num(row, "test_loss") - trained), 1e-3 * trained);
+}
+
 TEST(Inference, TrainsInPlaceWithATrainingSection) {
   const std::string net =
       "task: {type: student_teacher, inputs: 8, outputs: 2, teacher_hidden: [8], samples: 64, "
