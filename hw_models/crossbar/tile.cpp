@@ -69,6 +69,7 @@ Tile::Tile(const TileParams& tp, const PeripheryParams& pp,
   }
   Rng fc = fab.at(0, uint32_t(kMaxCellDevices));
   cell_->prepare(cells_, *device_, fc);
+  scheme_->attach(*this);
   if (k_devices > 1 && tp_.w_init != 0.0)
     set_weights(Matrix::Constant(out_, in_, Scalar(tp_.w_init)));
   w_dirty_ = true;
@@ -222,10 +223,24 @@ UpdateReport Tile::update(const UpdateRequest& req) {
   if (!req.dw && !req.has_factors())
     throw std::invalid_argument("Tile::update: request has neither dw nor factors");
   UpdateReport rep;
+  Matrix before;
+  if (req.report_dw) {
+    before = weights();
+    rep.intended = dense_delta(req);
+  }
   if (hook_)
     hook_->run(*this, TileOp::update, [&] { return write(req, rep); });
   else
     write(req, rep);
+  if (scheme_->transfer_due()) {
+    OpCost c;
+    if (hook_)
+      hook_->run(*this, TileOp::transfer, [&] { return c = scheme_->transfer(*this); });
+    else
+      c = scheme_->transfer(*this);
+    rep.pulses_up += c.pulses_up;
+    rep.pulses_down += c.pulses_down;
+  }
   Rng choice = Rng(stream_seed_, Stream::cycle, id_ | kChoiceUnit).at(update_event_);
   cell_->after_update(cells_, req.x ? uint64_t(req.x->cols()) : 1, choice);
   if (cell_->refresh_due(cells_)) {
@@ -237,6 +252,7 @@ UpdateReport Tile::update(const UpdateRequest& req) {
     rep.pulses_up += c.pulses_up;
     rep.pulses_down += c.pulses_down;
   }
+  if (req.report_dw) rep.realised = weights() - before;
   return rep;
 }
 
@@ -299,13 +315,7 @@ OpCost Tile::refresh() {
 }
 
 OpCost Tile::write(const UpdateRequest& req, UpdateReport& rep) {
-  Matrix before;
-  if (req.report_dw) {
-    before = weights();
-    rep.intended = dense_delta(req);
-  }
   scheme_->apply(*this, req, rep);
-  if (req.report_dw) rep.realised = weights() - before;
   OpCost cost;
   cost.op = TileOp::update;
   cost.pulses_up = rep.pulses_up;
@@ -434,6 +444,7 @@ Tile Tile::fork(uint32_t k) const {
   Tile t(*this);
   t.hook_ = nullptr;  // a fork is a what-if copy: not timed, not in the ledger
   t.stream_seed_ = mix64(stream_seed_ ^ mix64(0x666F726BULL + k));
+  t.scheme_->fork_streams(k);
   return t;
 }
 

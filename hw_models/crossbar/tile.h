@@ -125,8 +125,8 @@ class Tile {
     eval_read_event_ = key << 24;
   }
 
-  // Writes the request through the tile's scheme, then runs the cell's refresh when it is due
-  // (the report's pulse counts include the refresh's; `realised` does not).
+  // Writes the request through the tile's scheme, then runs the scheme's transfer and the
+  // cell's refresh when they are due (the report's pulse counts and `realised` include both).
   UpdateReport update(const UpdateRequest& request);
 
   // A copy with the same devices, weights and scheme state whose cycle and read streams are
@@ -153,6 +153,11 @@ class Tile {
   const UpdateScheme& scheme() const { return *scheme_; }
   const DeviceModel& device() const { return *device_; }
   const UnitCell& cell() const { return *cell_; }
+  // The shared models and the master seed, for arrays built beside this one (a transfer
+  // scheme's fast array).
+  std::shared_ptr<const DeviceModel> device_model() const { return device_; }
+  std::shared_ptr<const UnitCell> cell_model() const { return cell_; }
+  uint64_t seed() const { return seed_; }
   // Devices per cross-point and their states: [0] = the single device, or G+; [1] = G−, ...
   int devices() const { return int(cells_.dev.size()); }
   const DeviceState& device_state(int k = 0) const { return cells_.dev[size_t(k)]; }

@@ -25,7 +25,7 @@ namespace xb::hw {
 class Tile;
 
 // What a tile is asked to do; the values are the trace's `phase` codes (0 = idle).
-enum class TileOp : int { forward = 1, backward = 2, update = 3, refresh = 4 };
+enum class TileOp : int { forward = 1, backward = 2, update = 3, refresh = 4, transfer = 5 };
 
 // The cost of one tile operation as the tile itself reports it: plain data from which the
 // latency model (hw_models/timing/latency_model.h) and the energy ledger work, so neither has
@@ -40,8 +40,9 @@ struct OpCost {
   // Updates: pulses applied and the time slots the scheme needed to apply them.
   uint64_t pulses_up = 0, pulses_down = 0;
   uint64_t write_slots = 0;
-  // Refresh (a unit cell's, hw_models/cells/pair_cell.h): its reads are the read fields above,
-  // its rewrite pulses the pulse fields, and this many cross-points were rewritten.
+  // Refresh (a unit cell's, hw_models/cells/pair_cell.h) and transfer (a transfer scheme's,
+  // hw_models/update/transfer.h) both read and write: their reads are the read fields above,
+  // their pulses the pulse fields; a refresh rewrote this many cross-points.
   uint64_t refreshed = 0;
 };
 

@@ -184,7 +184,7 @@ class TimedInstrument : public Instrument {
       std::string codes = "rule_phase codes:";
       for (size_t i = 1; i < known_rule_phases().size(); ++i)
         codes += " " + std::to_string(i) + "=" + known_rule_phases()[i];
-      vcd_->comment(codes + "; tile phase codes: 0=idle 1=forward 2=backward 3=update 4=refresh");
+      vcd_->comment(codes + "; tile phase codes: 0=idle 1=forward 2=backward 3=update 4=refresh 5=transfer");
       if (tr_.has("loss")) id_loss_ = vcd_->add_real("top.controller.loss");
       if (tr_.has("rule_phase")) id_rule_ = vcd_->add_integer("top.controller.rule_phase");
     }
@@ -219,6 +219,7 @@ class TimedInstrument : public Instrument {
     ph["backward"] = cycles_by_op_[2];
     ph["update"] = cycles_by_op_[3];
     if (cycles_by_op_[4]) ph["refresh"] = cycles_by_op_[4];
+    if (cycles_by_op_[5]) ph["transfer"] = cycles_by_op_[5];
     s["cycles_by_phase"] = ph;
     nlohmann::ordered_json rp = nlohmann::ordered_json::object();
     for (const auto& [k, v] : cycles_by_rule_) rp[k.empty() ? "unlabelled" : k] = v;
@@ -295,7 +296,7 @@ class TimedInstrument : public Instrument {
   std::string rule_label_;
   uint64_t total_cycles_ = 0;
   uint64_t device_cycles_ = 0;  // outside the eval phase
-  uint64_t cycles_by_op_[5] = {0, 0, 0, 0, 0};
+  uint64_t cycles_by_op_[6] = {0, 0, 0, 0, 0, 0};
   std::map<std::string, uint64_t> cycles_by_rule_;
   std::map<std::string, int> extra_codes_;
 };

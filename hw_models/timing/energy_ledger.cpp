@@ -46,8 +46,11 @@ void EnergyLedger::record(const TileCounts& row, const OpCost& cost) {
 }
 
 void EnergyLedger::count(TileCounts& c, const OpCost& cost) {
-  if (cost.op == TileOp::update || cost.op == TileOp::refresh) {
-    add_count(cost.op == TileOp::update ? c.updates : c.refreshes, 1, c, "updates");
+  if (cost.op == TileOp::update || cost.op == TileOp::refresh || cost.op == TileOp::transfer) {
+    add_count(cost.op == TileOp::update    ? c.updates
+              : cost.op == TileOp::refresh ? c.refreshes
+                                           : c.transfers,
+              1, c, "updates");
     add_count(c.pulses_up, cost.pulses_up, c, "pulses up");
     add_count(c.pulses_down, cost.pulses_down, c, "pulses down");
     add_count(c.refreshed_cells, cost.refreshed, c, "refreshed cells");
@@ -55,7 +58,8 @@ void EnergyLedger::count(TileCounts& c, const OpCost& cost) {
   }
   add_count(cost.op == TileOp::forward    ? c.forward_passes
             : cost.op == TileOp::backward ? c.backward_passes
-                                          : c.refresh_passes,
+            : cost.op == TileOp::refresh  ? c.refresh_passes
+                                          : c.transfer_passes,
             cost.read_passes, c, "read passes");
   add_count(c.adc_saturations, cost.adc_saturations, c, "ADC saturations");
   const uint64_t dac =
@@ -97,12 +101,16 @@ double phase_summary(const std::deque<TileCounts>& tiles, const EnergyParams& p,
       j["refresh_read_passes"] = t.refresh_passes;
       j["refreshed_cells"] = t.refreshed_cells;
     }
+    if (t.transfers) {
+      j["transfers"] = t.transfers;
+      j["transfer_read_passes"] = t.transfer_passes;
+    }
     j["write_energy_J"] = t.write_energy(p);
     j["read_energy_J"] = t.read_energy(p);
     per[t.name] = j;
     up += t.pulses_up;
     down += t.pulses_down;
-    passes += t.forward_passes + t.backward_passes + t.refresh_passes;
+    passes += t.forward_passes + t.backward_passes + t.refresh_passes + t.transfer_passes;
     sat += t.adc_saturations;
     dac += t.dac_conversions;
     adc += t.adc_conversions;

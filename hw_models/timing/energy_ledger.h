@@ -34,6 +34,7 @@ struct TileCounts {
   uint64_t dac_conversions = 0, adc_conversions = 0, cell_reads = 0;
   uint64_t updates = 0, pulses_up = 0, pulses_down = 0;
   uint64_t refreshes = 0, refresh_passes = 0, refreshed_cells = 0;  // a unit cell's refresh
+  uint64_t transfers = 0, transfer_passes = 0;  // a transfer scheme's transfers onto the tile
 
   double write_energy(const EnergyParams& e) const { return e.e_pulse * double(pulses_up + pulses_down); }
   double read_energy(const EnergyParams& e) const {

@@ -13,7 +13,9 @@ double op_seconds(const hw::OpCost& c, const TimingParams& t) {
   if (c.op == hw::TileOp::update) return write;
   const double conversions = std::ceil(double(c.lines_out) / double(t.adc_share));
   const double read = double(c.read_passes) * (t.t_dac + t.t_integrate + conversions * t.t_adc);
-  return c.op == hw::TileOp::refresh ? read + write : read;  // a refresh reads, then rewrites
+  // A refresh or a transfer reads, then writes.
+  const bool both = c.op == hw::TileOp::refresh || c.op == hw::TileOp::transfer;
+  return both ? read + write : read;
 }
 
 uint64_t op_cycles(const hw::OpCost& c, const TimingParams& t) {

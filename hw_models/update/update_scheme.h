@@ -7,6 +7,9 @@
 //   pulse_count       n = round(ΔW / dw_min) signed pulses per device, through the device
 //   stochastic_pulse  Gokmen & Vlasov (2016) rank-1 coincidence of stochastic pulse trains
 //   mixed_precision   digital accumulator, whole pulses transferred (Nandakumar et al. 2020)
+//   transfer, buffered_transfer, chopped_transfer, dynamic_transfer
+//                     the Tiki-Taka family: a fast array beside the tile takes the updates and
+//                     is transferred onto the tile (transfer.h)
 //
 // A scheme may keep state between updates (mixed_precision's accumulator, stochastic_pulse's
 // counters). The state belongs to the tile: Tile copies and forks clone the scheme, and
@@ -19,6 +22,7 @@
 #include "hw_models/core/registry.h"
 #include "hw_models/core/state_map.h"
 #include "hw_models/core/types.h"
+#include "hw_models/crossbar/timing_hook.h"
 
 namespace xb::hw {
 
@@ -68,6 +72,16 @@ class UpdateScheme {
   // Adds the scheme's state under `prefix` to a checkpoint / restores it. Default: none.
   virtual void save_state(StateMap&, const std::string& /*prefix*/) const {}
   virtual void load_state(const StateMap&, const std::string& /*prefix*/) {}
+  // Schemes with arrays of their own (the transfer family): whether a transfer onto the tile
+  // is due after the update just applied, and the transfer itself, which Tile::update runs
+  // as an operation of its own (TileOp::transfer) and whose cost it returns.
+  virtual bool transfer_due() const { return false; }
+  virtual OpCost transfer(Tile& /*tile*/) { return OpCost{TileOp::transfer}; }
+  // Called once by the tile that owns the scheme, after fabrication (a transfer scheme builds
+  // its fast array beside the tile here). Default: nothing.
+  virtual void attach(const Tile& /*tile*/) {}
+  // Re-keys the scheme's own random streams for Tile::fork(k). Default: none.
+  virtual void fork_streams(uint32_t /*k*/) {}
 };
 
 // The clone() every scheme writes the same way.

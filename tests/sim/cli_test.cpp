@@ -142,6 +142,9 @@ TEST(Cli, ResumeContinuesAKilledRunToTheSameResult) {
        "cell: {type: vector, n_devices: 3, update_policy: single_random}\n"
        "device: {preset: reram_es}\n",
        ""},
+      {"network: {hidden: [5], analog: true}\nscheme: {type: dynamic_transfer, "
+       "in_chop_prob: 0.3, n_reads_per_transfer: 2}\ndevice: {preset: reram_sb}\n",
+       ""},
       {"network: {hidden: [5], analog: true}\nscheme: {type: stochastic_pulse}\n"
        "device: {preset: pcm}\n",
        ", seconds_per_batch: 30"},

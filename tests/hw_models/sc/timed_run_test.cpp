@@ -80,7 +80,8 @@ void expect_timed_equals_functional(const std::string& cfg, const std::string& n
   EXPECT_EQ(st["cycles"].get<uint64_t>(),
             ph["forward"].get<uint64_t>() + ph["backward"].get<uint64_t>() +
                 ph["update"].get<uint64_t>() +
-                (ph.contains("refresh") ? ph["refresh"].get<uint64_t>() : 0));
+                (ph.contains("refresh") ? ph["refresh"].get<uint64_t>() : 0) +
+                (ph.contains("transfer") ? ph["transfer"].get<uint64_t>() : 0));
   EXPECT_FALSE(sf.contains("cycles"));
   fs::remove_all(f);
   fs::remove_all(t);
