@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 # The table of studies/run_inference.sh: test accuracy vs time after programming, pooled over
 # the 3 training seeds x 5 chips of each kind: mean and 95 % Student-t interval, in %.
-# Usage: python3 studies/inference_table.py RUNS_DIR
+# Usage: python3 studies/inference_table.py RUNS_DIR [SUFFIX]
+# SUFFIX reads the runs KIND-SEED+SUFFIX (e.g. "-io": the same networks read through a
+# periphery, studies/inference/inference_periphery.yaml).
 import csv
 import math
 import os
@@ -37,10 +39,11 @@ def cell(v):
 
 
 runs = sys.argv[1]
+suffix = sys.argv[2] if len(sys.argv) > 2 else ""
 rows = {}
 for kind in KINDS:
     for seed in (1, 2, 3):
-        path = os.path.join(runs, f"{kind}-{seed}", "per_chip.csv")
+        path = os.path.join(runs, f"{kind}-{seed}{suffix}", "per_chip.csv")
         for r in csv.DictReader(open(path)):
             v = rows.setdefault((kind, float(r["time_s"])), {"accuracy": [], "accuracy_gdc": []})
             for k in v:
@@ -48,10 +51,14 @@ for kind in KINDS:
 for kind in KINDS:
     trained = []
     for seed in (1, 2, 3):
-        for line in open(os.path.join(runs, f"{kind}-{seed}", "training", "summary.json")):
+        training = os.path.join(runs, f"{kind}-{seed}", "training", "summary.json")
+        if not os.path.exists(training):
+            continue
+        for line in open(training):
             if '"test_accuracy"' in line:
                 trained.append(float(line.split(":")[1].strip(" ,\n")))
-    print(f"trained test accuracy, {KINDS[kind]}: {cell(trained)} (3 seeds)")
+    if trained:
+        print(f"trained test accuracy, {KINDS[kind]}: {cell(trained)} (3 seeds)")
 print()
 print("| time after programming | " +
       " | ".join(f"{KINDS[k]}{g}" for k in KINDS for g in ("", " + GDC")) + " |")

@@ -3,7 +3,8 @@
 # Inference after training on PCM (docs/inference.md): studies/inference/inference.yaml trains
 # Fashion-MNIST networks in place, plain and hardware-aware, with 3 seeds, programs each on 5
 # PCM chips, and the table of accuracy from 1 s to 10 years, with and without global drift
-# compensation, is printed. Long: about 25 minutes on one core.
+# compensation, is printed; then the same networks read through an 8-bit periphery. Long:
+# about 30 minutes on one core.
 # Usage: studies/run_inference.sh [BUILD_DIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,3 +18,12 @@ for seed in 1 2 3; do
     --set training.weight_noise=0.06 --out "$runs/hwa-$seed" --force --quiet >/dev/null
 done
 python3 "$here/inference_table.py" "$runs"
+# The same networks read through aihwkit's 8-bit StandardIOParameters periphery.
+for kind in plain hwa; do
+  for seed in 1 2 3; do
+    "$build/sim/xbarsim" run "$here/inference/inference_periphery.yaml" --seed $seed \
+      --set experiment.weights="$runs/$kind-$seed/training" --out "$runs/$kind-$seed-io" \
+      --force --quiet >/dev/null
+  done
+done
+python3 "$here/inference_table.py" "$runs" -io
