@@ -121,6 +121,37 @@ UpdateTime time_update(int n, const std::shared_ptr<const hw::DeviceModel>& dev,
   return t;
 }
 
+// One mini-batch update (16 samples) of an n × n soft-bounds tile through `scheme`, in µs: what
+// a transfer scheme adds per mini-batch (its fast update plus one transfer, amortised as it
+// comes) against the plain pulsed update of the same batch.
+double time_batch_update(int n, const std::string& scheme_yaml, double window) {
+  const int batch = 16;
+  Rng data(3, Stream::data, uint32_t(n));
+  BatchMatrix x(n, batch), d(n, batch);
+  for (Index j = 0; j < batch; ++j)
+    for (Index i = 0; i < n; ++i) {
+      x(i, j) = Scalar(2 * data.uniform() - 1);
+      d(i, j) = Scalar(2 * data.uniform() - 1);
+    }
+  const auto dev = make_device("soft_bounds");
+  Config cfg = Config::from_string("scheme: " + scheme_yaml, "bench");
+  hw::Tile tile(hw::TileParams{}, hw::PeripheryParams{}, dev, n, n, 1, 0,
+                hw::scheme_registry().create(Scope(cfg, "scheme")));
+  const Matrix zero = Matrix::Zero(n, n);
+  long k = 0;
+  return 1e6 * seconds_per_call(
+                   [&] {
+                     if (k % 64 == 0) tile.set_weights(zero);  // as time_update
+                     hw::UpdateRequest req;
+                     req.x = &x;
+                     req.d = &d;
+                     req.lr = (k++ % 2 ? -1 : 1) * dev->granularity() * kBl / batch;
+                     req.report_dw = false;
+                     tile.update(req);
+                   },
+                   window);
+}
+
 // Reads of an n × n tile with the default periphery, against plain Eigen on the same data.
 struct ReadTimes {
   double gemv_us = 0, forward_us = 0, gemm_us = 0, forward_batch_us = 0;
@@ -338,6 +369,22 @@ int command_bench(const BenchArgs& args) {
                             {"ratio_vs_rng_floor", u.ns_per_coincidence() / p.normal_ns}};
     j["table"].push_back(row);
   }
+  // The transfer family per mini-batch at 512², one thread, against stochastic_pulse.
+  if (find(512, 1) && args.laws.empty()) {
+    set_threads(1);
+    const std::string plain = "{type: stochastic_pulse, desired_bl: " + std::to_string(kBl) + "}";
+    const double base = time_batch_update(512, plain, window);
+    std::cout << "\n512x512, 1 thread, mini-batch of 16 on soft_bounds: stochastic_pulse "
+              << base << " us\n";
+    for (const char* t : {"transfer", "buffered_transfer", "chopped_transfer",
+                          "dynamic_transfer"}) {
+      const double us = time_batch_update(512, std::string("{type: ") + t + "}", window);
+      std::cout << "  " << std::left << std::setw(24) << t << std::right << std::setw(12) << us
+                << " (x" << us / base << ")\n";
+      j["transfer_update_ratio_by_scheme"][t] = us / base;
+    }
+    j["transfer_update_ratio"] = j["transfer_update_ratio_by_scheme"]["buffered_transfer"];
+  }
   // Timed-mode (SystemC shell) overhead on the default training run, process CPU time; only
   // in the full run (a filtered run measures what it was asked for).
   if (!filtered) {
@@ -350,7 +397,7 @@ int command_bench(const BenchArgs& args) {
   for (const char* key : {"forward_ratio_vs_gemv", "forward_batch_ratio_vs_gemm",
                           "update_ns_per_coincidence", "update_ratio_vs_rng_floor",
                           "thread_speedup_update", "thread_speedup_forward_batch",
-                          "timed_vs_functional_ratio"})
+                          "transfer_update_ratio", "timed_vs_functional_ratio"})
     if (j.contains(key)) std::cout << key << " " << j[key].get<double>() << "\n";
   if (!args.json.empty()) write_file_atomic(args.json, j.dump(2) + "\n");
   return 0;
