@@ -3,7 +3,7 @@
 # the 3 training seeds x 5 chips of each kind: mean and 95 % Student-t interval, in %.
 # Usage: python3 studies/inference_table.py RUNS_DIR [SUFFIX]
 # SUFFIX reads the runs KIND-SEED+SUFFIX (e.g. "-io": the same networks read through a
-# periphery, studies/inference/inference_periphery.yaml).
+# periphery, the last step of studies/run_inference.sh).
 import csv
 import math
 import os

@@ -385,6 +385,7 @@ void Tile::advance(double batches, double seconds) {
   const uint64_t e = update_event_++;
   for (int k = 0; k < devices(); ++k)
     device_->advance(cells_.dev[size_t(k)], batches, seconds, device_cycle(k), device_event(k, e));
+  scheme_->advance(batches, seconds);
   w_dirty_ = true;
 }
 

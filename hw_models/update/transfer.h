@@ -62,6 +62,8 @@ class TransferScheme : public UpdateScheme {
   OpCost transfer(Tile& tile) override;
   void reset() override;
   void fork_streams(uint32_t k) override;
+  // A ages with the tile (lifetime decay, diffusion, drift).
+  void advance(double batches, double seconds) override { fast_->advance(batches, seconds); }
   void save_state(StateMap& s, const std::string& prefix) const override;
   void load_state(const StateMap& s, const std::string& prefix) override;
   // The fast array A.

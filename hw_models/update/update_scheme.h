@@ -80,6 +80,8 @@ class UpdateScheme {
   // Called once by the tile that owns the scheme, after fabrication (a transfer scheme builds
   // its fast array beside the tile here). Default: nothing.
   virtual void attach(const Tile& /*tile*/) {}
+  // Effects between updates on arrays the scheme keeps (Tile::advance). Default: none.
+  virtual void advance(double /*batches*/, double /*seconds*/) {}
   // Re-keys the scheme's own random streams for Tile::fork(k). Default: none.
   virtual void fork_streams(uint32_t /*k*/) {}
 };
