@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The transfer study of docs/transfer.md: plain SGD through pulses, mixed precision and the
 # four transfer algorithms on reram_sb, reram_es and the pcm unit cell (studies/transfer/
-# sweep.yaml), then with a misplaced symmetry point (misplaced.yaml). About a minute on two
-# cores. Usage: studies/run_transfer.sh [BUILD_DIR]
+# sweep.yaml), then with a misplaced symmetry point (misplaced.yaml), then the bias and variance
+# of what reaches the weights per step (bias.yaml). About a minute on two cores. Usage: studies/run_transfer.sh [BUILD_DIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
@@ -11,6 +11,8 @@ runs=$here/../runs
 "$build/sim/xbarsim" sweep "$here/transfer/sweep.yaml" --out "$runs/transfer" --jobs 2 --force --quiet
 "$build/sim/xbarsim" sweep "$here/transfer/misplaced.yaml" --out "$runs/transfer_misplaced" \
   --jobs 2 --force --quiet
+"$build/sim/xbarsim" sweep "$here/transfer/bias.yaml" --out "$runs/transfer_bias" --jobs 2 \
+  --force --quiet
 python3 - "$runs/transfer/results_mean.csv" "$runs/transfer_misplaced/results_mean.csv" <<'PY'
 import csv, sys
 for path in sys.argv[1:]:
@@ -21,4 +23,12 @@ for path in sys.argv[1:]:
     for r in rows:
         print(f"| {r[axis]} | `{r['scheme']}` | {float(r['final_test_loss_mean']):.3f} ± "
               f"{float(r['final_test_loss_ci95']):.3f} |")
+PY
+python3 - "$runs/transfer_bias/results.csv" <<'PY'
+import csv, sys
+print("\nper step, in units of |g|: bias along g / bias across g / variance (|g|^2)")
+for r in csv.DictReader(open(sys.argv[1])):
+    g = float(r["grad_norm"])
+    print(f"| {r['device.preset']} | `{r['scheme']}` | {float(r['bias_along_grad']) / g:+.2f} / "
+          f"{float(r['bias_across_grad']) / g:.1f} / {float(r['variance_total']) / g**2:.0f} |")
 PY
