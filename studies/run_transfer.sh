@@ -3,7 +3,8 @@
 # The transfer study of docs/transfer.md: plain SGD through pulses, mixed precision and the
 # four transfer algorithms on reram_sb, reram_es and the pcm unit cell (studies/transfer/
 # sweep.yaml), then with a misplaced symmetry point (misplaced.yaml), then the bias and variance
-# of what reaches the weights per step (bias.yaml). About a minute on two cores. Usage: studies/run_transfer.sh [BUILD_DIR]
+# of what reaches the weights per step (bias.yaml). About a minute on two cores.
+# Usage: studies/run_transfer.sh [BUILD_DIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
