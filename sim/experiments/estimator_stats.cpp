@@ -27,12 +27,20 @@
 // metrics.csv: width, n_params, grad_norm, bias_norm, bias_norm_debiased (sqrt(||bias||^2 -
 //   variance_total / R): without the Monte-Carlo floor of the mean), bias_along_grad, bias_across_grad,
 //   variance_total, predicted_delta_loss, predicted_variance_part (1/2 Tr[H Σ]),
-//   measured_delta_loss, measured_stderr, true_step_delta_loss (L(w - lr g) - L(w)).
+//   measured_delta_loss, measured_stderr, true_step_delta_loss (L(w - lr g) - L(w)), and the
+//   half-width of a 95 % interval of each estimated figure (<key>_ci95): for bias_along_grad
+//   and variance_total 1.96 standard errors of their per-repeat terms (err_r·ĝ and the
+//   centred ||err_r||²); for the three norms the 2.5-97.5 % range of 200 bootstrap resamples
+//   of the repeats (half its width). A figure whose interval is wider than itself gets a
+//   warning on stderr and in summary.json's `warnings` (raise repeats).
 // summary.json: the first row's values (bias_norm, bias_along_grad, variance_total,
 //   predicted_delta_loss, measured_delta_loss, ...) and f_exponent (with >= 2 widths).
 #include <algorithm>
 #include <cmath>
+#include <iostream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 
 #include "hw_models/crossbar/tile.h"
 #include "learning_rules/learning_rule.h"
@@ -47,6 +55,20 @@
 namespace xb::sim {
 
 namespace {
+
+// The metrics columns, in order (the summary takes the first width's row under these keys).
+const char* const kColumns[] = {
+    "width", "n_params", "grad_norm", "bias_norm", "bias_norm_debiased", "bias_along_grad",
+    "bias_across_grad", "variance_total", "predicted_delta_loss", "predicted_variance_part",
+    "measured_delta_loss", "measured_stderr", "true_step_delta_loss", "bias_norm_ci95",
+    "bias_norm_debiased_ci95", "bias_along_grad_ci95", "bias_across_grad_ci95",
+    "variance_total_ci95"};
+
+std::size_t column(const std::string& key) {
+  for (std::size_t k = 0; k < std::size(kColumns); ++k)
+    if (key == kColumns[k]) return k;
+  throw std::logic_error("estimator_stats: no column " + key);
+}
 
 struct EstimatorStatsParams {
   double lr = 0.01;
@@ -100,10 +122,7 @@ class EstimatorStats : public Experiment {
   void run(RunFolder& out) override {
     setup_.task->load(options_.seed);
     auto& m = out.metrics();
-    m.set_columns({"width", "n_params", "grad_norm", "bias_norm", "bias_norm_debiased", "bias_along_grad",
-                   "bias_across_grad", "variance_total", "predicted_delta_loss",
-                   "predicted_variance_part", "measured_delta_loss", "measured_stderr",
-                   "true_step_delta_loss"});
+    m.set_columns(std::vector<std::string>(std::begin(kColumns), std::end(kColumns)));
     std::vector<int> widths = p_.widths;
     if (widths.empty()) widths.push_back(setup_.network.hidden.empty() ? 0 : setup_.network.hidden.front());
     std::vector<double> lx, ly;
@@ -112,13 +131,19 @@ class EstimatorStats : public Experiment {
       if (!p_.widths.empty()) np.hidden.assign(setup_.network.hidden.size(), widths[i]);
       const std::vector<double> row = measure(np, widths[i]);
       m.add_row(row);
-      if (i == 0) {
-        auto& s = out.summary();
-        const char* keys[] = {"width", "n_params", "grad_norm", "bias_norm", "bias_norm_debiased", "bias_along_grad",
-                              "bias_across_grad", "variance_total", "predicted_delta_loss",
-                              "predicted_variance_part", "measured_delta_loss", "measured_stderr",
-                              "true_step_delta_loss"};
-        for (std::size_t k = 0; k < row.size(); ++k) s[keys[k]] = row[k];
+      auto& s = out.summary();
+      if (i == 0)
+        for (std::size_t k = 0; k < row.size(); ++k) s[kColumns[k]] = row[k];
+      // A figure its own interval does not separate from zero needs more repeats.
+      for (const char* key : {"bias_norm", "bias_norm_debiased", "bias_along_grad",
+                              "bias_across_grad", "variance_total"}) {
+        const double v = row[column(key)], ci = row[column(std::string(key) + "_ci95")];
+        if (!(ci > std::abs(v))) continue;
+        std::ostringstream os;
+        os << "width " << widths[i] << ": " << key << " = " << v << " has a 95 % interval of ±"
+           << ci << ", wider than the figure; raise experiment.repeats (" << p_.repeats << ")";
+        std::cerr << "warning: " << os.str() << "\n";
+        s["warnings"].push_back(os.str());
       }
       if (row[7] > 0) lx.push_back(std::log(row[1])), ly.push_back(std::log(row[7]));
     }
@@ -213,8 +238,56 @@ class EstimatorStats : public Experiment {
     const double gd = twin->loss(batch) - l0;
     // ||mean err||^2 carries the Monte-Carlo floor Tr Σ_err / R; subtract it for the bias proper.
     const double debiased = std::sqrt(std::max(0.0, bias.squaredNorm() - var_total / R));
+    const Intervals ci = intervals(centred, bias, gu);
     return {double(width), double(n), gn, bias.norm(), debiased, along, (bias - along * gu).norm(),
-            var_total, pred, 0.5 * tr_hs, meas, se, gd};
+            var_total, pred, 0.5 * tr_hs, meas, se, gd, ci.norm, ci.debiased, ci.along,
+            ci.across, ci.variance};
+  }
+
+  struct Intervals {
+    double norm = 0, debiased = 0, along = 0, across = 0, variance = 0;
+  };
+
+  // 95 % half-widths of the figures measured from the centred updates (one column per repeat):
+  // standard errors for the two means of per-repeat terms, a bootstrap for the norms (their
+  // sampling distributions are skewed near zero). Resamples are drawn from the run's seed.
+  Intervals intervals(const MatrixD& centred, const VectorD& bias, const VectorD& gu) const {
+    const Index R = centred.cols();
+    const MatrixD err = centred / -p_.lr;  // err_r − mean err
+    Intervals ci;
+    const VectorD along_r = err.transpose() * gu;
+    ci.along = 1.96 * std::sqrt(along_r.squaredNorm() / double(R - 1) / double(R));
+    const VectorD sq = err.colwise().squaredNorm().transpose();
+    const double sq_mean = sq.mean();
+    ci.variance = 1.96 * double(R) / double(R - 1) *
+                  std::sqrt((sq.array() - sq_mean).square().sum() / double(R - 1) / double(R));
+    const int B = 200;
+    std::vector<double> norm(B), debiased(B), across(B);
+    Rng rng = Rng(options_.seed, Stream::estimator).unit(0x62747370u);  // "btsp"
+    for (int k = 0; k < B; ++k) {
+      double ss = 0;
+      VectorD pick_mean = VectorD::Zero(bias.size());
+      std::vector<Index> pick(static_cast<std::size_t>(R));
+      for (Index r = 0; r < R; ++r) pick[std::size_t(r)] = Index(rng() % uint32_t(R));
+      for (Index r : pick) pick_mean += err.col(r);
+      pick_mean /= double(R);
+      for (Index r : pick) ss += (err.col(r) - pick_mean).squaredNorm();
+      const VectorD b = bias + pick_mean;
+      const double v = ss / double(R - 1);
+      const double a = b.dot(gu);
+      norm[std::size_t(k)] = b.norm();
+      debiased[std::size_t(k)] = std::sqrt(std::max(0.0, b.squaredNorm() - v / double(R)));
+      across[std::size_t(k)] = (b - a * gu).norm();
+    }
+    auto half_range = [](std::vector<double>& v) {
+      std::sort(v.begin(), v.end());
+      return 0.5 * (v[std::size_t(0.975 * double(v.size() - 1))] -
+                    v[std::size_t(0.025 * double(v.size() - 1))]);
+    };
+    ci.norm = half_range(norm);
+    ci.debiased = half_range(debiased);
+    ci.across = half_range(across);
+    return ci;
   }
 
   // Writes -lr ĝ as train does: digital parameters exactly, analog weights through the tile.

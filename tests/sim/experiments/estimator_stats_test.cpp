@@ -44,6 +44,41 @@ TEST(EstimatorStats, SyntheticRuleOnQuadraticRecoversBiasAndVarianceExactly) {
   EXPECT_NEAR(pred, meas, 1e-10 * std::abs(meas));
 }
 
+// The 95 % intervals cover the truth in about 95 % of independent runs: an unbiased rule with
+// known variance (synthetic, b = 0, Tr Σ = σ²N = 0.9) over 60 seeds of R = 50 repeats. The
+// bias figures of an unbiased rule are pure Monte-Carlo noise, so each run warns about them.
+TEST(EstimatorStats, IntervalsCoverTheTruthAndSmallSamplesWarn) {
+  const MatrixD h = test::random_spd(10, 3);
+  const std::string cfg = "task: {type: quadratic, hessian: " + test::yaml_matrix(h) + "}\n"
+                          "rule: {type: synthetic, b: 0, sigma: 0.3, f_of_n: N, sampling: iid}\n"
+                          "experiment: {type: estimator_stats, lr: 0.05, repeats: 50}\n";
+  int along = 0, variance = 0, warned = 0;
+  const int seeds = 60;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    const auto s = run_experiment(cfg, nullptr, uint64_t(seed));
+    along += std::abs(s["bias_along_grad"].get<double>()) <= s["bias_along_grad_ci95"].get<double>();
+    variance += std::abs(s["variance_total"].get<double>() - 0.9) <=
+                s["variance_total_ci95"].get<double>();
+    warned += s.contains("warnings") &&
+              s["warnings"].dump().find("bias_along_grad") != std::string::npos;
+    for (const char* k : {"bias_norm_ci95", "bias_norm_debiased_ci95", "bias_across_grad_ci95"})
+      EXPECT_GT(s[k].get<double>(), 0.0) << k;
+  }
+  // Binomial(60, 0.95): 50 or more with probability above 0.99. A warning is exactly a run
+  // whose interval covers zero, the truth.
+  EXPECT_GE(along, 50);
+  EXPECT_GE(variance, 50);
+  EXPECT_EQ(warned, along);
+  // A clear bias is separated from zero without a warning about it.
+  const auto biased = run_experiment(
+      "task: {type: quadratic, hessian: " + test::yaml_matrix(h) + "}\n"
+      "rule: {type: synthetic, b: 1.0, sigma: 0.1, f_of_n: N, sampling: iid}\n"
+      "experiment: {type: estimator_stats, lr: 0.05, repeats: 200}\n");
+  EXPECT_LT(biased["bias_norm_ci95"].get<double>(), biased["bias_norm"].get<double>());
+  EXPECT_EQ(biased.value("warnings", nlohmann::ordered_json::array()).dump().find("bias_norm "),
+            std::string::npos);
+}
+
 TEST(EstimatorStats, DigitalBackpropIsUnbiasedAndNoiseless) {
   const auto s = run_experiment(net(false) + "rule: {type: backprop}\n"
                                              "experiment: {type: estimator_stats, lr: 0.05, repeats: 4}\n");
