@@ -269,6 +269,15 @@ Config Config::from_file(const std::string& path) {
   return from_string(ss.str(), path);
 }
 
+Config Config::clone() const {
+  Config c = *this;
+  // reset(), not `=`: assigning to a YAML::Node writes through to the node it shares.
+  c.root_.reset(YAML::Clone(root_));
+  c.effective_.reset(YAML::Clone(effective_));
+  for (auto& [k, v] : c.preset_sections_) v.reset(YAML::Clone(v));
+  return c;
+}
+
 Config Config::from_string(const std::string& text, const std::string& source) {
   Config c;
   c.source_ = source;

@@ -40,6 +40,11 @@ class Config {
                      const std::vector<std::string>& known_presets,
                      const std::vector<std::string>& siblings = {});
 
+  // An independent copy (YAML nodes share their data when copied; this one does not).
+  Config clone() const;
+  // Whether a model has declared `key` (read it or could have).
+  bool declared(const std::string& key) const { return declared_.count(key) > 0; }
+
   bool has(const std::string& key) const;
   YAML::Node get(const std::string& key) const;  // Null node when absent
   // The source an error about `key` should name: the file, or "--set" for overrides.

@@ -70,12 +70,32 @@ std::size_t column(const std::string& key) {
   throw std::logic_error("estimator_stats: no column " + key);
 }
 
+// The non-idealities `sources` can switch off, and the keys that do it.
+struct Source {
+  const char* name;
+  std::vector<const char*> overrides;  // KEY=VALUE, as --set
+};
+const std::vector<Source>& known_sources() {
+  static const std::vector<Source> s = {
+      {"c2c", {"device.dw_min_std=0", "device.write_noise_std=0"}},
+      {"d2d", {"device.dw_min_dtod=0", "device.up_down_dtod=0", "device.w_min_dtod=0",
+               "device.w_max_dtod=0"}},
+      {"asymmetry", {"device.up_down=0"}},
+      {"read_noise", {"device.read_noise_std=0"}},
+      {"periphery_noise", {"periphery.out_noise=0", "periphery.w_noise=0"}},
+      {"quantisation", {"periphery.inp_res=0", "periphery.out_res=0"}},
+      {"scheme", {"scheme={type: ideal}"}},
+  };
+  return s;
+}
+
 struct EstimatorStatsParams {
   double lr = 0.01;
   int repeats = 200;
   int batch = 0;
   int warmup = 0;
   std::vector<int> widths;
+  std::vector<std::string> sources;
   template <class F>
   void bind(F&& f) {
     f("lr", lr, "1", "learning rate of the update (Δw = -lr ĝ, written through the scheme)");
@@ -83,6 +103,9 @@ struct EstimatorStatsParams {
     f("batch", batch, "", "samples of the batch (0: the whole training set); first samples");
     f("warmup", warmup, "", "training steps (same rule, scheme, lr) before measuring");
     f("widths", widths, "", "hidden widths to sweep (empty: the network section's)");
+    f("sources", sources, "",
+      "non-idealities to switch off one at a time, for their share of bias and variance: "
+      "c2c, d2d, asymmetry, read_noise, periphery_noise, quantisation, scheme (sources.csv)");
   }
   void validate(const Scope& s) const {
     s.require_gt("lr", lr, 0.0);
@@ -90,6 +113,13 @@ struct EstimatorStatsParams {
     s.require_in("batch", batch, 0, 1 << 24);
     s.require_in("warmup", warmup, 0, 1 << 30);
     s.require_each_in("widths", widths, 1, 1 << 20);
+    for (const auto& name : sources) {
+      std::vector<std::string> names;
+      for (const auto& k : known_sources()) names.push_back(k.name);
+      s.require(std::find(names.begin(), names.end(), name) != names.end(), "sources", name,
+                "must name known sources: c2c, d2d, asymmetry, read_noise, periphery_noise, "
+                "quantisation, scheme");
+    }
   }
 };
 
@@ -103,6 +133,28 @@ class EstimatorStats : public Experiment {
     if (!setup_.task->uses_network() && !p_.widths.empty()) {
       Scope(cfg, "experiment").fail("widths", p_.widths.size(), "needs a network task");
     }
+    if (p_.sources.empty()) return;
+    if (!setup_.network.analog)
+      Scope(cfg, "experiment").fail("sources", p_.sources.front(),
+                                    "switches non-idealities of tiles: needs network.analog");
+    // One hardware per source switched off, and one with all of them off (the residual), each
+    // read from a copy of the config with the source's keys overridden. A source none of whose
+    // keys the models take (asymmetry on an `ideal` device) does not apply.
+    Config all = cfg.clone();
+    for (const std::string& name : p_.sources) {
+      const Source& src = *std::find_if(known_sources().begin(), known_sources().end(),
+                                        [&](const Source& k) { return name == k.name; });
+      Config c = cfg.clone();
+      for (const char* o : src.overrides) c.apply_override(o), all.apply_override(o);
+      LearningSetup s = LearningSetup::read(c);
+      bool applies = false;
+      for (const char* o : src.overrides) {
+        const std::string key = std::string(o).substr(0, std::string(o).find('='));
+        applies = applies || c.declared(key) || key == "scheme";
+      }
+      sources_.push_back({name, applies, std::move(s)});
+    }
+    sources_.push_back({"all_listed", true, LearningSetup::read(all)});
   }
 
   void estimate_memory(MemoryEstimate& m) const override {
@@ -121,15 +173,17 @@ class EstimatorStats : public Experiment {
 
   void run(RunFolder& out) override {
     setup_.task->load(options_.seed);
+    hardware_ = &setup_;
     auto& m = out.metrics();
     m.set_columns(std::vector<std::string>(std::begin(kColumns), std::end(kColumns)));
     std::vector<int> widths = p_.widths;
     if (widths.empty()) widths.push_back(setup_.network.hidden.empty() ? 0 : setup_.network.hidden.front());
-    std::vector<double> lx, ly;
+    std::vector<double> lx, ly, first;
     for (std::size_t i = 0; i < widths.size(); ++i) {
       rules::NetworkParams np = setup_.network;
       if (!p_.widths.empty()) np.hidden.assign(setup_.network.hidden.size(), widths[i]);
       const std::vector<double> row = measure(np, widths[i]);
+      if (i == 0) first = row;
       m.add_row(row);
       auto& s = out.summary();
       if (i == 0)
@@ -153,6 +207,41 @@ class EstimatorStats : public Experiment {
       out.summary()["f_exponent"] =
           ((x.array() - mx) * (y.array() - my)).sum() / (x.array() - mx).square().sum();
     }
+    if (!sources_.empty()) measure_sources(out, widths.front(), first);
+  }
+
+  // sources.csv: each source's figures with it switched off, and its share, full − off, with
+  // the half-width sqrt(ci_full² + ci_off²) (the two measurements draw the same streams, so
+  // this is conservative). "all_listed" switches every listed source off at once: the shares
+  // of independent sources add up to full − all_listed.
+  void measure_sources(RunFolder& out, int width, const std::vector<double>& full) {
+    rules::NetworkParams np = setup_.network;
+    if (!p_.widths.empty()) np.hidden.assign(setup_.network.hidden.size(), width);
+    const char* figures[] = {"bias_norm_debiased", "bias_along_grad", "bias_across_grad",
+                             "variance_total"};
+    std::string csv = "source,applies";
+    for (const char* f : figures)
+      csv += std::string(",") + f + "," + f + "_ci95," + f + "_share," + f + "_share_ci95";
+    csv += "\n";
+    auto& summary = out.summary()["sources"];
+    for (const auto& src : sources_) {
+      throw_if_interrupted();
+      csv += src.name + (src.applies ? ",true" : ",false");
+      hardware_ = &src.setup;
+      const std::vector<double> off = src.applies ? measure(np, width) : full;
+      for (const char* f : figures) {
+        const std::size_t k = column(f), c = column(std::string(f) + "_ci95");
+        const double share = full[k] - off[k], ci = std::hypot(full[c], off[c]);
+        csv += "," + format_number(off[k]) + "," + format_number(off[c]) + "," +
+               format_number(share) + "," + format_number(ci);
+        summary[src.name][std::string(f) + "_share"] = share;
+        summary[src.name][std::string(f) + "_share_ci95"] = ci;
+      }
+      summary[src.name]["applies"] = src.applies;
+      csv += "\n";
+    }
+    hardware_ = &setup_;
+    write_file_atomic(out.file("sources.csv"), csv);
   }
 
  private:
@@ -167,7 +256,7 @@ class EstimatorStats : public Experiment {
     std::vector<rules::TileLayer*>& layers = layers_;
     layers.clear();
     if (net)
-      for (const auto& t : setup_.place_on_tiles(*net, np, seed)) layers.push_back(t.get());
+      for (const auto& t : hardware_->place_on_tiles(*net, np, seed)) layers.push_back(t.get());
     setup_.rule->prepare(*model, init);
     rules::Batch batch = setup_.task->train();
     if (p_.batch > 0 && p_.batch < batch.size()) {
@@ -313,10 +402,18 @@ class EstimatorStats : public Experiment {
     net->sync_from_tiles();
   }
 
+  struct SourceSetup {
+    std::string name;
+    bool applies;
+    LearningSetup setup;  // its hardware: the run's with this source switched off
+  };
+
   EstimatorStatsParams p_;
   std::vector<rules::TileLayer*> layers_;  // the analog layers of the network being measured
   RunOptions options_;
   LearningSetup setup_;
+  std::vector<SourceSetup> sources_;
+  const LearningSetup* hardware_ = &setup_;  // whose tiles measure() places the network on
 };
 
 }  // namespace

@@ -100,6 +100,7 @@ const std::map<std::string, std::vector<std::string>> kValues = {
     {"task.w0", {"[2, 1]"}},
     {"experiment.widths", {"[3, 4]"}},
     {"cell.gamma_vec", {"[0.3, 0.7]"}},
+    {"experiment.sources", {"[c2c]"}},
 };
 
 // What a run wrote (its files and their content), less what changes from run to run by itself.

@@ -4,13 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 
+#include "sim/run_folder.h"
 #include "tests/sim/theory/theory_util.h"
 
 namespace xb::sim {
 namespace {
 
 using test::run_experiment;
+namespace fs = std::filesystem;
 
 const char* kNet =
     "task: {type: student_teacher, inputs: 6, outputs: 2, teacher_hidden: [6], samples: 32, "
@@ -77,6 +80,43 @@ TEST(EstimatorStats, IntervalsCoverTheTruthAndSmallSamplesWarn) {
   EXPECT_LT(biased["bias_norm_ci95"].get<double>(), biased["bias_norm"].get<double>());
   EXPECT_EQ(biased.value("warnings", nlohmann::ordered_json::array()).dump().find("bias_norm "),
             std::string::npos);
+}
+
+// Sources: on a linear network with two independent read noises (the devices' own, on the
+// weights, and the periphery's, on the outputs) and exact writes, the estimate's noise is
+// ε_w x xᵀ + ε_out xᵀ: its variance is the sum of the two parts. Switched off one at a time,
+// their shares add up to what switching both off removes, within the shares' intervals. (With
+// pulsed writes sources interact: output noise dithers the pulse counts, and c2c noise grows
+// with them, so shares are not additive in general.) A source the device does not have
+// (asymmetry of an ideal device) does not apply and has no share.
+TEST(EstimatorStats, SourceSharesAddUpOnALinearNetwork) {
+  RunFolder* f = nullptr;
+  const auto s = run_experiment(
+      "task: {type: linear_regression, inputs: 16, samples: 64, test_samples: 8}\n"
+      "network: {hidden: [], analog: true, bias: false}\n"
+      "device: {type: constant_step, read_noise_std: 0.05, w_min: -10, w_max: 10}\n"
+      "periphery: {out_noise: 0.2, inp_res: 0, out_res: 0}\n"
+      "scheme: {type: ideal}\n"
+      "experiment: {type: estimator_stats, lr: 0.05, batch: 16, repeats: 400,\n"
+      "             sources: [read_noise, periphery_noise]}\n",
+      &f);
+  const auto& src = s["sources"];
+  const double c2c = src["read_noise"]["variance_total_share"].get<double>();
+  const double per = src["periphery_noise"]["variance_total_share"].get<double>();
+  const double both = src["all_listed"]["variance_total_share"].get<double>();
+  EXPECT_GT(c2c, 0.0);
+  EXPECT_GT(per, 0.0);
+  const double tol = src["read_noise"]["variance_total_share_ci95"].get<double>() +
+                     src["periphery_noise"]["variance_total_share_ci95"].get<double>();
+  EXPECT_NEAR(c2c + per, both, tol);
+  EXPECT_TRUE(fs::exists(f->file("sources.csv")));
+  const auto ideal = run_experiment(
+      "task: {type: linear_regression, inputs: 4, samples: 16, test_samples: 4}\n"
+      "network: {hidden: [], analog: true, bias: false}\n"
+      "device: {type: ideal}\n"
+      "experiment: {type: estimator_stats, lr: 0.05, repeats: 20, sources: [asymmetry]}\n");
+  EXPECT_FALSE(ideal["sources"]["asymmetry"]["applies"].get<bool>());
+  EXPECT_EQ(ideal["sources"]["asymmetry"]["variance_total_share"].get<double>(), 0.0);
 }
 
 TEST(EstimatorStats, DigitalBackpropIsUnbiasedAndNoiseless) {
