@@ -94,7 +94,12 @@ PreparedRun prepare_run(Config cfg, const RunArgs& args) {
 
 int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
   RunFolder out(out_dir, force);
-  write_file_atomic(out.file("config.yaml"), run.cfg.effective_yaml());
+  // The mode and the trace are command-line choices, not config keys: the file says how the
+  // run was made, so that the same command reproduces it.
+  const std::string how = "# xbarsim " + std::string(kVersion) + ", --mode " + run.options.mode +
+                          (run.options.trace ? " --trace (trace.vcd)" : "") +
+                          ": the effective config of this run, defaults filled in\n";
+  write_file_atomic(out.file("config.yaml"), how + run.cfg.effective_yaml());
   out.save_progress();  // summary.json says "running" until the run ends
   const auto t0 = std::chrono::steady_clock::now();
   int code = 0;
@@ -130,6 +135,8 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (run.instrument) run.instrument->write_summary(out.summary());
   out.summary()["status"] = status;
+  out.summary()["mode"] = run.options.mode;
+  out.summary()["trace"] = run.options.trace;
   out.summary()["seed"] = run.options.seed;
   out.summary()["version"] = kVersion;
   out.summary()["build"] = build_description();
