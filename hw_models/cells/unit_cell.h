@@ -38,7 +38,7 @@ struct CellState {
   int next = 0;                  // `vector` cell: the device the next update goes to
 };
 
-// What a refresh does to a block of cross-points: which to refresh (mask != 0) and the pulses
+// What a refresh does to the array: which cross-points to refresh (mask != 0) and the pulses
 // that write each refreshed cross-point's weight back, per device, after the reset.
 struct RefreshPlan {
   PulseArray mask;
@@ -63,8 +63,8 @@ class UnitCell {
   // schemes' pulse counts and probabilities); g = the device law's granularity.
   virtual double dw_min(const CellState& s, const DeviceModel& d) const = 0;
 
-  // Whether programming starts from a device reset (pair and reference cells: the device that
-  // holds no weight keeps its reset conductance, reset noise included).
+  // Whether programming starts from a device reset (the pairs: the device that holds no weight
+  // keeps its reset conductance, reset noise included). Default: cells of several devices.
   virtual bool resets_on_program() const { return devices() > 1; }
   // Programs target W onto the devices (exactly, clipped to their bounds); every device has
   // just been reset when resets_on_program().

@@ -263,9 +263,10 @@ OpCost Tile::refresh() {
   cost.op = TileOp::refresh;
   cost.lines_in = in_;
   cost.lines_out = out_;
-  // Read every device array through the periphery, a column per pass (one-hot inputs): the
-  // product skips the zero inputs, so a read costs a pass over the array, not in_size GEMVs.
-  const BatchMatrix eye = BatchMatrix::Identity(in_, in_);
+  // Read every device array through the periphery, a column per pass (one-hot inputs), in
+  // batches of up to 256 columns (read events event·2^20 + batch): the product skips the zero
+  // inputs, so a read costs a pass over the array, not in_size GEMVs.
+  constexpr Index kColumns = 256;
   std::vector<Array> g(static_cast<size_t>(devices()));
   for (int k = 0; k < devices(); ++k) {
     const DeviceState& d = cells_.dev[size_t(k)];
@@ -280,13 +281,18 @@ OpCost Tile::refresh() {
         for (Index j = 0; j < xs.rows(); ++j)
           if (xs(j, b) != 0) y.col(b) += xs(j, b) * gm.col(j);
     };
-    BatchMatrix y;
-    const ReadCounts c =
-        periphery_.read(AnalogArray{gm, false, mvm}, eye, y, Rng(stream_seed_, Stream::read, unit),
-                        event);
-    cost.read_passes += c.passes;
-    cost.adc_saturations += c.saturations;
-    g[size_t(k)] = y.array();
+    g[size_t(k)].resize(out_, in_);
+    for (Index j0 = 0; j0 < in_; j0 += kColumns) {
+      const Index nb = std::min(kColumns, in_ - j0);
+      BatchMatrix e = BatchMatrix::Zero(in_, nb), y;
+      for (Index b = 0; b < nb; ++b) e(j0 + b, b) = 1;
+      const ReadCounts c = periphery_.read(AnalogArray{gm, false, mvm}, e, y,
+                                           Rng(stream_seed_, Stream::read, unit),
+                                           (event << 20) + uint64_t(j0 / kColumns));
+      cost.read_passes += c.passes;
+      cost.adc_saturations += c.saturations;
+      g[size_t(k)].middleCols(j0, nb) = y.array();
+    }
   }
   RefreshPlan plan;
   cell_->refresh_plan(g, *device_, plan);
