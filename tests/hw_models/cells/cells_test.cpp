@@ -18,10 +18,7 @@ namespace {
 using hw::Tile;
 using hw::TileParams;
 
-std::unique_ptr<hw::UpdateScheme> scheme(const std::string& yaml) {
-  Config cfg = Config::from_string("scheme: " + yaml + "\n", "test");
-  return hw::scheme_registry().create(Scope(cfg, "scheme"));
-}
+using test::scheme;
 
 // A noisy, asymmetric soft-bounds device (every kind of draw on).
 std::shared_ptr<const hw::DeviceModel> noisy_device() {

@@ -31,6 +31,12 @@ inline std::shared_ptr<const hw::DeviceModel> device_from_yaml(const std::string
   return std::shared_ptr<const hw::DeviceModel>(hw::device_registry().create(Scope(cfg, "device")));
 }
 
+// A scheme from a YAML `scheme:` section, e.g. scheme("{type: pulse_count}").
+inline std::unique_ptr<hw::UpdateScheme> scheme(const std::string& yaml) {
+  Config cfg = Config::from_string("scheme: " + yaml + "\n", "test");
+  return hw::scheme_registry().create(Scope(cfg, "scheme"));
+}
+
 // A unit cell from a YAML `cell:` section, e.g. cell("{type: one_sided, w_max: 2}").
 inline std::shared_ptr<const hw::UnitCell> cell(const std::string& yaml) {
   Config cfg = Config::from_string("cell: " + yaml + "\n", "test");

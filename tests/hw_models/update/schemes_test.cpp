@@ -22,10 +22,7 @@ using hw::TileParams;
 using hw::UpdateReport;
 using hw::UpdateRequest;
 
-std::unique_ptr<hw::UpdateScheme> scheme(const std::string& yaml) {
-  Config cfg = Config::from_string("scheme: " + yaml + "\n", "test");
-  return hw::scheme_registry().create(Scope(cfg, "scheme"));
-}
+using test::scheme;
 
 TEST(TileUpdate, SchemesAreRegistered) {
   const auto names = hw::scheme_registry().names();

@@ -21,10 +21,7 @@ namespace {
 using hw::Tile;
 using hw::TileParams;
 
-std::unique_ptr<hw::UpdateScheme> scheme(const std::string& yaml) {
-  Config cfg = Config::from_string("scheme: " + yaml + "\n", "test");
-  return hw::scheme_registry().create(Scope(cfg, "scheme"));
-}
+using test::scheme;
 
 // Applies the dense ΔW.
 void add(Tile& t, const Matrix& dw) {
