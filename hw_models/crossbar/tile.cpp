@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hw_models/cells/single.h"
+#include "hw_models/core/errors.h"
 #include "hw_models/core/parallel.h"
 #include "hw_models/update/ideal.h"
 
@@ -294,6 +295,9 @@ OpCost Tile::refresh() {
       g[size_t(k)].middleCols(j0, nb) = y.array();
     }
   }
+  for (const Array& gk : g)
+    if (!gk.allFinite())
+      throw NumericalError("refresh: a read of tile " + std::to_string(id_) + " is not finite");
   RefreshPlan plan;
   cell_->refresh_plan(g, *device_, plan);
   // Reset the chosen cross-points of every device (one update event), then write them back

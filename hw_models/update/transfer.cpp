@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+
+#include "hw_models/core/errors.h"
 
 namespace xb::hw {
 
@@ -101,6 +104,10 @@ OpCost TransferScheme::transfer(Tile& tile) {
     fast_->forward(e, v);
   else
     fast_->backward(e, v);
+  // A diverged fast array would turn into undefined pulse counts: stop as a numerical failure.
+  if (!v.allFinite())
+    throw NumericalError("transfer: a read of the fast array is not finite (tile " +
+                         std::to_string(tile.id()) + ")");
   OpCost cost;
   cost.op = TileOp::transfer;
   cost.read_passes = (fast_->read_stats().reads - before.reads) +
