@@ -86,8 +86,8 @@ TEST(EstimatorStats, IntervalsCoverTheTruthAndSmallSamplesWarn) {
 // weights, and the periphery's, on the outputs) and exact writes, the estimate's noise is
 // ε_w x xᵀ + ε_out xᵀ: its variance is the sum of the two parts. Switched off one at a time,
 // their shares add up to what switching both off removes, within the shares' intervals. (With
-// pulsed writes sources interact: output noise dithers the pulse counts, and c2c noise grows
-// with them, so shares are not additive in general.) A source the device does not have
+// pulsed writes sources can interact: output noise dithers the pulse counts, and c2c noise
+// grows with them.) A source the device does not have
 // (asymmetry of an ideal device) does not apply and has no share.
 TEST(EstimatorStats, SourceSharesAddUpOnALinearNetwork) {
   RunFolder* f = nullptr;
