@@ -140,18 +140,12 @@ const Matrix& Tile::weights() const {
 
 void Tile::forward(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y) {
   check_shape("forward input X", x.rows(), x.cols(), in_, -1);
-  if (hook_)
-    hook_->run(*this, TileOp::forward, [&] { return read(x, y, false); });
-  else
-    read(x, y, false);
+  run_op(TileOp::forward, [&] { return read(x, y, false); });
 }
 
 void Tile::backward(const Eigen::Ref<const BatchMatrix>& d, BatchMatrix& z) {
   check_shape("backward input D", d.rows(), d.cols(), out_, -1);
-  if (hook_)
-    hook_->run(*this, TileOp::backward, [&] { return read(d, z, true); });
-  else
-    read(d, z, true);
+  run_op(TileOp::backward, [&] { return read(d, z, true); });
 }
 
 Matrix Tile::noisy_weights(Stream stream, uint64_t event) const {
@@ -229,32 +223,26 @@ UpdateReport Tile::update(const UpdateRequest& req) {
     before = weights();
     rep.intended = dense_delta(req);
   }
-  if (hook_)
-    hook_->run(*this, TileOp::update, [&] { return write(req, rep); });
-  else
-    write(req, rep);
-  if (scheme_->transfer_due()) {
-    OpCost c;
-    if (hook_)
-      hook_->run(*this, TileOp::transfer, [&] { return c = scheme_->transfer(*this); });
-    else
-      c = scheme_->transfer(*this);
+  run_op(TileOp::update, [&] { return write(req, rep); });
+  // A transfer and a refresh are operations of their own; the report counts their pulses.
+  auto count = [&](const OpCost& c) {
     rep.pulses_up += c.pulses_up;
     rep.pulses_down += c.pulses_down;
-  }
+  };
+  if (scheme_->transfer_due())
+    count(run_op(TileOp::transfer, [&] { return scheme_->transfer(*this); }));
   Rng choice = Rng(stream_seed_, Stream::cycle, id_ | kChoiceUnit).at(update_event_);
   cell_->after_update(cells_, req.x ? uint64_t(req.x->cols()) : 1, choice);
-  if (cell_->refresh_due(cells_)) {
-    OpCost c;
-    if (hook_)
-      hook_->run(*this, TileOp::refresh, [&] { return c = refresh(); });
-    else
-      c = refresh();
-    rep.pulses_up += c.pulses_up;
-    rep.pulses_down += c.pulses_down;
-  }
+  if (cell_->refresh_due(cells_)) count(run_op(TileOp::refresh, [&] { return refresh(); }));
   if (req.report_dw) rep.realised = weights() - before;
   return rep;
+}
+
+OpCost Tile::run_op(TileOp op, const std::function<OpCost()>& kernel) {
+  if (!hook_) return kernel();
+  OpCost cost;
+  hook_->run(*this, op, [&] { return cost = kernel(); });
+  return cost;
 }
 
 OpCost Tile::refresh() {

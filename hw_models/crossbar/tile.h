@@ -184,6 +184,8 @@ class Tile {
   // Programs W exactly onto the devices (set_weights: after a reset of every device when the
   // cell asks for one; write_delta: in place).
   void program(const Matrix& w, bool reset);
+  // Runs `kernel` (one operation `op`) through the timing hook when there is one; its cost.
+  OpCost run_op(TileOp op, const std::function<OpCost()>& kernel);
   // The cell's refresh: reads, resets and rewrite pulses (pair_cell.h).
   OpCost refresh();
   // The cycle stream and event of device k in update event e.

@@ -173,7 +173,6 @@ class EstimatorStats : public Experiment {
 
   void run(RunFolder& out) override {
     setup_.task->load(options_.seed);
-    hardware_ = &setup_;
     auto& m = out.metrics();
     m.set_columns(std::vector<std::string>(std::begin(kColumns), std::end(kColumns)));
     std::vector<int> widths = p_.widths;
@@ -182,7 +181,7 @@ class EstimatorStats : public Experiment {
     for (std::size_t i = 0; i < widths.size(); ++i) {
       rules::NetworkParams np = setup_.network;
       if (!p_.widths.empty()) np.hidden.assign(setup_.network.hidden.size(), widths[i]);
-      const std::vector<double> row = measure(np, widths[i]);
+      const std::vector<double> row = measure(np, widths[i], setup_);
       if (i == 0) first = row;
       m.add_row(row);
       auto& s = out.summary();
@@ -227,8 +226,7 @@ class EstimatorStats : public Experiment {
     for (const auto& src : sources_) {
       throw_if_interrupted();
       csv += src.name + (src.applies ? ",true" : ",false");
-      hardware_ = &src.setup;
-      const std::vector<double> off = src.applies ? measure(np, width) : full;
+      const std::vector<double> off = src.applies ? measure(np, width, src.setup) : full;
       for (const char* f : figures) {
         const std::size_t k = column(f), c = column(std::string(f) + "_ci95");
         const double share = full[k] - off[k], ci = std::hypot(full[c], off[c]);
@@ -240,12 +238,14 @@ class EstimatorStats : public Experiment {
       summary[src.name]["applies"] = src.applies;
       csv += "\n";
     }
-    hardware_ = &setup_;
     write_file_atomic(out.file("sources.csv"), csv);
   }
 
  private:
-  std::vector<double> measure(const rules::NetworkParams& np, int width) {
+  // The figures of one width; the network's tiles come from `hardware` (the run's, or a
+  // source's with that source switched off).
+  std::vector<double> measure(const rules::NetworkParams& np, int width,
+                              const LearningSetup& hardware) {
     const uint64_t seed = options_.seed;
     const Rng init(seed, Stream::init);
     std::unique_ptr<rules::Model> model = setup_.task->make_model(np, init);
@@ -256,7 +256,7 @@ class EstimatorStats : public Experiment {
     std::vector<rules::TileLayer*>& layers = layers_;
     layers.clear();
     if (net)
-      for (const auto& t : hardware_->place_on_tiles(*net, np, seed)) layers.push_back(t.get());
+      for (const auto& t : hardware.place_on_tiles(*net, np, seed)) layers.push_back(t.get());
     setup_.rule->prepare(*model, init);
     rules::Batch batch = setup_.task->train();
     if (p_.batch > 0 && p_.batch < batch.size()) {
@@ -413,7 +413,6 @@ class EstimatorStats : public Experiment {
   RunOptions options_;
   LearningSetup setup_;
   std::vector<SourceSetup> sources_;
-  const LearningSetup* hardware_ = &setup_;  // whose tiles measure() places the network on
 };
 
 }  // namespace
