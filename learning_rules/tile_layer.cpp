@@ -35,6 +35,7 @@ MatrixD TileLayer::update(const MatrixD& dw, const MatrixD& x, const MatrixD& d,
     req.lr = lr;
   } else {
     req.dw = &dwf;
+    req.lr = lr;  // inside dwf already; for schemes that normalise the update (auto_scale)
   }
   // The realised ΔW is formed here, once, in double (the tile's float report is not needed).
   req.report_dw = false;

@@ -72,6 +72,7 @@ PreparedRun prepare_run(Config cfg, const RunArgs& args) {
   const auto top = read_params<TopLevelParams>(Scope(run.cfg, ""));
   run.cfg.set_effective("version", YAML::Node(std::string(kVersion)));
   run.cfg.expand_preset("device", preset_dir(), preset_names(), {"cell"});
+  run.cfg.expand_preset("scheme", scheme_preset_dir(), scheme_preset_names());
   run.options.seed = static_cast<uint64_t>(top.seed);
   run.options.threads = args.threads;
   set_threads(args.threads);  // row-parallel tile kernels (hw_models/core/parallel.h)
@@ -221,13 +222,23 @@ std::string preset_dir() {
   return env ? env : data_path("sim/presets/devices");
 }
 
-std::vector<std::string> preset_names() {
+namespace {
+
+std::vector<std::string> yaml_stems(const std::string& dir) {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(preset_dir(), ec))
+  for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
   std::sort(names.begin(), names.end());
   return names;
 }
+
+}  // namespace
+
+std::vector<std::string> preset_names() { return yaml_stems(preset_dir()); }
+
+std::string scheme_preset_dir() { return data_path("sim/presets/schemes"); }
+
+std::vector<std::string> scheme_preset_names() { return yaml_stems(scheme_preset_dir()); }
 
 }  // namespace xb::sim

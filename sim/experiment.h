@@ -42,6 +42,9 @@ const ExperimentRegistry& experiment_registry();
 // Where the preset YAML files live (XBARSIM_PRESETS overrides the built-in path).
 std::string preset_dir();
 std::vector<std::string> preset_names();
+// The update-scheme presets (`scheme: {preset: NAME}`): sim/presets/schemes.
+std::string scheme_preset_dir();
+std::vector<std::string> scheme_preset_names();
 
 // Expands `device: {preset: NAME}` and builds the device model of section `section`.
 }  // namespace xb::sim

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <tuple>
 
 #include "hw_models/core/errors.h"
 #include "hw_models/sc/timed_mode.h"
@@ -30,7 +31,11 @@ int print_list(const std::string& what) {
     for (const auto& p : xb::sim::preset_names()) std::cout << p << "\n";
     return 0;
   }
-  std::string known = "presets";
+  if (what == "scheme_presets") {
+    for (const auto& p : xb::sim::scheme_preset_names()) std::cout << p << "\n";
+    return 0;
+  }
+  std::string known = "presets, scheme_presets";
   for (const auto& c : xb::sim::catalogs()) {
     if (c.kind == what) {
       for (const auto& n : c.names()) std::cout << std::left << std::setw(28) << n << c.summary(n) << "\n";
@@ -59,15 +64,20 @@ int describe(const std::string& name) {
                 << (r.not_used.empty() ? "" : " [not used: " + r.not_used + "]") << "\n";
     std::cout << "\n";
   }
-  for (const auto& p : xb::sim::preset_names()) {
-    if (p != name) continue;
-    found = true;
-    std::ifstream in(xb::sim::preset_dir() + "/" + p + ".yaml");
-    std::cout << name << " (preset): " << xb::sim::preset_dir() << "/" << p << ".yaml\n\n"
-              << in.rdbuf() << "\n";
+  for (const auto& [dir, names, kind] :
+       {std::tuple{xb::sim::preset_dir(), xb::sim::preset_names(), "preset"},
+        std::tuple{xb::sim::scheme_preset_dir(), xb::sim::scheme_preset_names(), "scheme preset"}}) {
+    for (const auto& p : names) {
+      if (p != name) continue;
+      found = true;
+      std::ifstream in(dir + "/" + p + ".yaml");
+      std::cout << name << " (" << kind << "): " << dir << "/" << p << ".yaml\n\n"
+                << in.rdbuf() << "\n";
+    }
   }
   if (!found) {
     std::vector<std::string> all = xb::sim::preset_names();
+    for (const auto& n : xb::sim::scheme_preset_names()) all.push_back(n);
     for (const auto& c : xb::sim::catalogs())
       for (const auto& n : c.names()) all.push_back(n);
     throw xb::ConfigError("describe " + name + ": no model, experiment or preset of that name" +
@@ -123,7 +133,7 @@ int main(int argc, char** argv) {
 
   std::string list_what;
   auto* list = app.add_subcommand("list", "list registered models");
-  list->add_option("what", list_what, "devices|rules|schemes|tasks|experiments|presets|sections")
+  list->add_option("what", list_what, "devices|rules|schemes|tasks|experiments|presets|scheme_presets|sections")
       ->required();
 
   std::string describe_name;

@@ -130,6 +130,7 @@ void Tile::refresh_weights() const {
     cell_->combine(g, *device_, a);
     w_ = a.matrix();
   }
+  scheme_->add_read_part(w_);
   w_dirty_ = false;
 }
 
@@ -165,7 +166,9 @@ Matrix Tile::noisy_weights(Stream stream, uint64_t event) const {
   }
   Array a;
   cell_->combine(g, *device_, a);
-  return a.matrix();
+  Matrix w = a.matrix();
+  scheme_->add_read_part(w);
+  return w;
 }
 
 OpCost Tile::read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool transposed) {
@@ -314,6 +317,7 @@ OpCost Tile::refresh() {
 
 OpCost Tile::write(const UpdateRequest& req, UpdateReport& rep) {
   scheme_->apply(*this, req, rep);
+  w_dirty_ = true;  // also when only the scheme's own arrays changed (they may be read)
   OpCost cost;
   cost.op = TileOp::update;
   cost.pulses_up = rep.pulses_up;

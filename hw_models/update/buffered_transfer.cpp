@@ -10,20 +10,29 @@ void BufferedTransferParams::validate(const Scope& s) const {
   transfer.validate(s);
   s.require_in("thres_scale", thres_scale, 1e-3, 1e6);
   s.require_in("momentum", momentum, 0.0, 1.0);
+  s.require_in("step", step, 1e-3, 1e6);
 }
 
-void BufferedTransferScheme::line_pulses(Index line, const Vector& v, double dw, Rng&,
+void BufferedTransferScheme::line_pulses(Index line, const Vector& v, double dw, Rng& rng,
                                          Eigen::Ref<Eigen::VectorXi> n) {
   const Index out = fast_->out_size(), in = fast_->in_size();
   if (h_.rows() != out || h_.cols() != in) h_.setZero(out, in);
-  const double theta = b_.thres_scale * dw, cap = p_.transfer_bl;
+  const double theta = threshold(dw), cap = p_.transfer_bl, scale = transfer_scale();
   const double mu = b_.momentum;
   for (Index i = 0; i < v.size(); ++i) {
     Scalar& h = p_.transfer_columns ? h_(i, line) : h_(line, i);
-    h += Scalar(p_.transfer_lr * double(v(i)));
+    h += Scalar(scale * double(v(i)));
     const double k = std::clamp(std::trunc(double(h) / theta), -cap, cap);
-    n(i) = int(k);
     if (k != 0) h = Scalar(b_.forget_buffer ? mu * h : h - (1 - mu) * k * theta);
+    if (b_.step == 1.0 || k == 0) {
+      n(i) = int(k);
+      continue;
+    }
+    const double u = std::abs(k) * b_.step;
+    double pulses = std::floor(u);
+    if (rng.uniform() < u - pulses) pulses += 1;  // unbiased: E = |k|·step
+    pulses = std::min(pulses, cap);
+    n(i) = int(k < 0 ? -pulses : pulses);
   }
 }
 

@@ -17,13 +17,30 @@ void TransferParams::validate(const Scope& s) const {
   s.require_in("transfer_every", transfer_every, 1e-3, 1e9);
   s.require_in("n_reads_per_transfer", n_reads_per_transfer, 1, 1 << 20);
   s.require_in("transfer_bl", transfer_bl, 1, 1 << 16);
+  s.require_in("gamma", gamma, -1e6, 1e6);
+  s.require_one_of("transfer_read", transfer_read, {"tile", "unmanaged", "perfect"});
 }
+
+namespace {
+
+// The periphery of A's reads, from the tile's.
+PeripheryParams transfer_periphery(const TransferParams& p, PeripheryParams io) {
+  if (p.transfer_read == "perfect") io.is_perfect = true;
+  if (p.transfer_read == "unmanaged") {
+    io.noise_management = "none";
+    io.bound_management = "none";
+  }
+  return io;
+}
+
+}  // namespace
 
 void TransferScheme::attach(const Tile& tile) {
   // A: the tile's device, cell and periphery, its own fabrication (another seed) and scheme.
   Config none;
   auto scheme = scheme_registry().create(Scope(none, "fast_update"), p_.fast_update);
-  fast_.emplace(TileParams{}, tile.periphery().params(), tile.device_model(), tile.out_size(),
+  fast_.emplace(TileParams{}, transfer_periphery(p_, tile.periphery().params()),
+                tile.device_model(), tile.out_size(),
                 tile.in_size(), mix64(tile.seed() ^ 0x46617374ULL), tile.id(), std::move(scheme),
                 tile.cell_model());
   fast_->set_weights(Matrix::Zero(tile.out_size(), tile.in_size()));
@@ -34,6 +51,7 @@ void TransferScheme::reset() {
   if (fast_) fast_->set_weights(Matrix::Zero(fast_->out_size(), fast_->in_size()));
   since_ = 0;
   next_ = 0;
+  lr_ = 1;
   reset_extra();
 }
 
@@ -46,8 +64,10 @@ void TransferScheme::apply(Tile&, const UpdateRequest& r, UpdateReport& rep) {
   a.report_dw = false;
   BatchMatrix x, d;
   Matrix dw;
+  if (r.lr > 0) lr_ = r.lr;
+  const double gain = fast_gain(r);
   if (r.has_factors()) {
-    a.lr = r.lr * p_.fast_lr;
+    a.lr = r.lr * gain;
     if (modulates()) {
       x = *r.x;
       d = *r.d;
@@ -59,7 +79,7 @@ void TransferScheme::apply(Tile&, const UpdateRequest& r, UpdateReport& rep) {
       a.d = r.d;
     }
   } else {
-    dw = *r.dw * Scalar(p_.fast_lr);
+    dw = *r.dw * Scalar(gain);
     modulate(dw);
     a.dw = &dw;
   }
@@ -72,18 +92,26 @@ void TransferScheme::apply(Tile&, const UpdateRequest& r, UpdateReport& rep) {
 
 void TransferScheme::line_pulses(Index, const Vector& v, double dw, Rng& rng,
                                  Eigen::Ref<Eigen::VectorXi> n) {
-  const double cap = p_.transfer_bl;
+  const double cap = p_.transfer_bl, scale = transfer_scale();
   for (Index i = 0; i < v.size(); ++i) {
-    const double u = std::min(std::abs(p_.transfer_lr * double(v(i)) / dw), cap);
+    const double u = std::min(std::abs(scale * double(v(i)) / dw), cap);
     double k = std::floor(u);
     if (k < cap && rng.uniform() < u - k) k += 1;  // unbiased: E[k] = u
     n(i) = int(v(i) < 0 ? -k : k);
   }
 }
 
+Index TransferScheme::lines() const {
+  return p_.transfer_columns ? fast_->in_size() : fast_->out_size();
+}
+
+void TransferScheme::add_read_part(Matrix& w) const {
+  if (p_.gamma != 0 && fast_) w += Scalar(p_.gamma) * fast_->weights();
+}
+
 OpCost TransferScheme::transfer(Tile& tile) {
   const bool columns = p_.transfer_columns;
-  const Index lines = columns ? tile.in_size() : tile.out_size();
+  const Index lines = this->lines();
   const Index length = columns ? tile.out_size() : tile.in_size();
   // Every transfer that came due (samples may make several at once) reads its lines.
   const double due = std::floor(since_ / p_.transfer_every);
@@ -148,6 +176,7 @@ void TransferScheme::save_state(StateMap& s, const std::string& prefix) const {
   fast_->save_state(s, prefix + "fast.");
   s.numbers[prefix + "since"] = since_;
   s.numbers[prefix + "next"] = double(next_);
+  s.numbers[prefix + "rule_lr"] = lr_;
   save_extra(s, prefix);
 }
 
@@ -155,6 +184,7 @@ void TransferScheme::load_state(const StateMap& s, const std::string& prefix) {
   fast_->load_state(s, prefix + "fast.");
   since_ = s.number(prefix + "since");
   next_ = Index(s.number(prefix + "next"));
+  lr_ = s.number(prefix + "rule_lr");
   load_extra(s, prefix);
 }
 

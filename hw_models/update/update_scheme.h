@@ -33,6 +33,8 @@ namespace xb::hw {
 //    d is the error/gradient at the outputs, so lr > 0 descends). `stochastic_pulse` uses
 //    them to build row/column pulse trains (one rank-1 update per sample b, in order); the
 //    other schemes form the dense product themselves.
+//  * lr with dw: the rule's learning rate, already inside ΔW; only a scheme that normalises
+//    the update itself (chopped_transfer's auto_scale) reads it. 0 when unknown.
 // Pointers are borrowed for the duration of Tile::update only.
 struct UpdateRequest {
   const Matrix* dw = nullptr;
@@ -84,6 +86,10 @@ class UpdateScheme {
   virtual void advance(double /*batches*/, double /*seconds*/) {}
   // Re-keys the scheme's own random streams for Tile::fork(k). Default: none.
   virtual void fork_streams(uint32_t /*k*/) {}
+  // Adds what the scheme's own arrays contribute to a read of the tile, W += ... (Tiki-Taka's
+  // γ·A, read in the same pass as the tile's devices). Default: nothing. A scheme with a read
+  // part writes its tile by apply_pulses only: Tile::write_delta programs weights() + ΔW.
+  virtual void add_read_part(Matrix& /*w*/) const {}
 };
 
 // The clone() every scheme writes the same way.

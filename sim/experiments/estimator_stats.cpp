@@ -19,6 +19,10 @@
 // measurement coincide to rounding)
 //   predicted_delta_loss = g^T μ + 1/2 (μ^T H μ + Tr[H Σ])      (H v exact, R-operator)
 //   measured_delta_loss  = mean_r L(w + Δw_r) - L(w)
+// `steps` K > 1 measures what K consecutive updates realise from the state (each repeat runs
+// K steps on the same batch; a transfer period of the Tiki-Taka schemes, say), against K
+// steps of exact gradient descent from w, Δw_ref: err_r = (Δw_ref − Δw_r) / (K·lr), per step
+// in gradient units (K = 1: Δw_ref = −lr·g, the form above). The direction "along" stays g.
 // `widths` (optional) repeats the measurement with every hidden layer set to each width, one
 // metrics row per width; f_exponent is the least-squares slope of log variance_total on
 // log n_params (the empirical f(N) exponent: the papers state f(N) for no rule but EqProp, so
@@ -27,7 +31,7 @@
 // metrics.csv: width, n_params, grad_norm, bias_norm, bias_norm_debiased (sqrt(||bias||^2 -
 //   variance_total / R): without the Monte-Carlo floor of the mean), bias_along_grad, bias_across_grad,
 //   variance_total, predicted_delta_loss, predicted_variance_part (1/2 Tr[H Σ]),
-//   measured_delta_loss, measured_stderr, true_step_delta_loss (L(w - lr g) - L(w)), and the
+//   measured_delta_loss, measured_stderr, true_step_delta_loss (L(w + Δw_ref) - L(w)), and the
 //   half-width of a 95 % interval of each estimated figure (<key>_ci95): for bias_along_grad
 //   and variance_total 1.96 standard errors of their per-repeat terms (err_r·ĝ and the
 //   centred ||err_r||²); for the three norms the 2.5-97.5 % range of 200 bootstrap resamples
@@ -94,6 +98,7 @@ struct EstimatorStatsParams {
   int repeats = 200;
   int batch = 0;
   int warmup = 0;
+  int steps = 1;
   std::vector<int> widths;
   std::vector<std::string> sources;
   template <class F>
@@ -102,6 +107,9 @@ struct EstimatorStatsParams {
     f("repeats", repeats, "", "independent realisations R of the update from the same state");
     f("batch", batch, "", "samples of the batch (0: the whole training set); first samples");
     f("warmup", warmup, "", "training steps (same rule, scheme, lr) before measuring");
+    f("steps", steps, "",
+      "consecutive updates per repeat, measured together against as many exact gradient "
+      "steps (e.g. a transfer period); figures per step");
     f("widths", widths, "", "hidden widths to sweep (empty: the network section's)");
     f("sources", sources, "",
       "non-idealities to switch off one at a time, for their share of bias and variance: "
@@ -112,6 +120,7 @@ struct EstimatorStatsParams {
     s.require_in("repeats", repeats, 2, 1000000);
     s.require_in("batch", batch, 0, 1 << 24);
     s.require_in("warmup", warmup, 0, 1 << 30);
+    s.require_in("steps", steps, 1, 1 << 16);
     s.require_each_in("widths", widths, 1, 1 << 20);
     for (const auto& name : sources) {
       std::vector<std::string> names;
@@ -280,6 +289,13 @@ class EstimatorStats : public Experiment {
     const VectorD g = twin->gradient(batch);
     const double l0 = twin->loss(batch);
     const Index n = w.size();
+    const int K = p_.steps;
+    // K steps of exact gradient descent from w (K = 1: −lr·g).
+    VectorD ref = -p_.lr * g;
+    for (int k = 1; k < K; ++k) {
+      twin->set_params(w + ref);
+      ref -= p_.lr * twin->gradient(batch);
+    }
     const int R = p_.repeats;
     MatrixD dws(n, R);
     for (int r = 0; r < R; ++r) {
@@ -294,7 +310,9 @@ class EstimatorStats : public Experiment {
         net->sync_from_tiles();
       }
       const VectorD before = model->params();
-      apply(*model, setup_.rule->estimate(*model, batch, est, uint64_t(r)), pulses);
+      for (int k = 0; k < K; ++k)
+        apply(*model, setup_.rule->estimate(*model, batch, est, uint64_t(k) << 48 | uint64_t(r)),
+              pulses);
       dws.col(r) = model->params() - before;
       if (!dws.col(r).allFinite())
         throw NumericalError("estimator_stats: repeat " + std::to_string(r) + ": update is not finite");
@@ -302,8 +320,9 @@ class EstimatorStats : public Experiment {
     const VectorD mu = dws.rowwise().mean();
     const MatrixD centred = dws.colwise() - mu;
     // Estimate error err_r = -Δw_r / lr - g: mean (bias) and total variance (unbiased, R - 1).
-    const VectorD bias = -mu / p_.lr - g;
-    const double var_total = centred.squaredNorm() / (p_.lr * p_.lr) / double(R - 1);
+    const double step = K * p_.lr;
+    const VectorD bias = K == 1 ? VectorD(-mu / p_.lr - g) : VectorD((ref - mu) / step);
+    const double var_total = centred.squaredNorm() / (step * step) / double(R - 1);
     const double gn = g.norm();
     const VectorD gu = gn > 0 ? VectorD(g / gn) : VectorD::Zero(n);
     const double along = bias.dot(gu);
@@ -323,7 +342,7 @@ class EstimatorStats : public Experiment {
     }
     const double meas = s / R;
     const double se = std::sqrt(std::max(0.0, (s2 - R * meas * meas) / (R - 1)) / R);
-    twin->set_params(w - p_.lr * g);
+    twin->set_params(w + ref);
     const double gd = twin->loss(batch) - l0;
     // ||mean err||^2 carries the Monte-Carlo floor Tr Σ_err / R; subtract it for the bias proper.
     const double debiased = std::sqrt(std::max(0.0, bias.squaredNorm() - var_total / R));
@@ -342,7 +361,7 @@ class EstimatorStats : public Experiment {
   // sampling distributions are skewed near zero). Resamples are drawn from the run's seed.
   Intervals intervals(const MatrixD& centred, const VectorD& bias, const VectorD& gu) const {
     const Index R = centred.cols();
-    const MatrixD err = centred / -p_.lr;  // err_r − mean err
+    const MatrixD err = centred / (-p_.lr * p_.steps);  // err_r − mean err
     Intervals ci;
     const VectorD along_r = err.transpose() * gu;
     ci.along = 1.96 * std::sqrt(along_r.squaredNorm() / double(R - 1) / double(R));

@@ -217,4 +217,31 @@ TEST(Cli, BenchFiltersAndPerLawKeys) {
   EXPECT_NE(bad.err.find("soft_bounds"), std::string::npos) << bad.err;  // lists the laws
 }
 
+// Every scheme preset (sim/presets/schemes) runs a short training and lays its keys into the
+// effective config under its own type; keys of the user's section go over the preset's, and
+// an unknown preset is refused with the names it could have been.
+TEST(Cli, SchemePresetsRunWithTheirSettings) {
+  for (const std::string name : {"tiki_taka", "ttv2", "chopped_ttv2", "agad"}) {
+    const std::string cfg = write_config(
+        "scheme_" + name + ".yaml",
+        "task: {type: student_teacher, inputs: 6, outputs: 2, teacher_hidden: [6], samples: 40, "
+        "test_samples: 40}\nnetwork: {hidden: [5], analog: true}\ndevice: {preset: reram_sb}\n"
+        "scheme: {preset: " + name + ", fast_lr: 0.25}\n"
+        "experiment: {type: train, steps: 20, batch: 4, lr: 0.05}\n");
+    const fs::path out = fs::path(cfg).parent_path() / ("scheme_" + name);
+    ASSERT_EQ(xbarsim("run " + cfg + " --force --quiet --out " + out.string()).code, 0) << name;
+    const std::string eff = read((out / "config.yaml").string());
+    const std::string section = eff.substr(eff.find("\nscheme:"));
+    EXPECT_NE(section.find("preset: " + name), std::string::npos) << section;
+    EXPECT_NE(section.find("transfer"), std::string::npos) << section;  // the preset's type
+    EXPECT_NE(section.find("fast_lr: 0.25"), std::string::npos) << section;
+  }
+  const std::string bad = write_config(
+      "scheme_bad.yaml", "network: {hidden: [5], analog: true}\nscheme: {preset: ttv3}\n");
+  const Result r = xbarsim("run " + bad + " --force --quiet --out " +
+                           (fs::path(bad).parent_path() / "bad").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("ttv2"), std::string::npos) << r.err;
+}
+
 }  // namespace

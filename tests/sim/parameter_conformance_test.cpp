@@ -57,6 +57,7 @@ const std::map<std::string, std::vector<std::string>> kEnabling = {
     {"cell.first_update_idx", {"cell.update_policy=single_fixed"}},
     {"scheme.update_bl_management", {"scheme.fixed_bl=false"}},
     {"scheme.um_grad_scale", {"scheme.update_management=true"}},
+    {"scheme.auto_momentum", {"scheme.auto_scale=true"}},
     {"experiment.lr_gamma", {"experiment.lr_schedule=step", "experiment.lr_step=3"}},
     {"experiment.weight_noise_type", {"experiment.weight_noise=0.1"}},
     {"experiment.n_iterations", {"experiment.programming=verify"}},

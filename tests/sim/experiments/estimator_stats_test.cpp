@@ -47,6 +47,33 @@ TEST(EstimatorStats, SyntheticRuleOnQuadraticRecoversBiasAndVarianceExactly) {
   EXPECT_NEAR(pred, meas, 1e-10 * std::abs(meas));
 }
 
+// K steps on a quadratic (H): the error of the realised path against exact descent is
+// δ_K = −lr Σ_k (I − lr H)^{K−1−k} e_k with e_k = −bβ − noise_k (β = 1), so per step the bias is
+// −(b/K) Σ_{j<K} (I − lr H)^j 1 and the variance (σ²/K²) Σ_{j<K} ||(I − lr H)^j||_F².
+TEST(EstimatorStats, SeveralStepsMatchTheirClosedForm) {
+  const MatrixD h = test::random_spd(10, 3);
+  const double lr = 0.05, b = 0.1, sigma = 0.3;
+  const int K = 5;
+  const auto s = run_experiment(
+      "task: {type: quadratic, hessian: " + test::yaml_matrix(h) + "}\n"
+      "rule: {type: synthetic, b: 0.1, sigma: 0.3, f_of_n: N, sampling: iid}\n"
+      "experiment: {type: estimator_stats, lr: 0.05, repeats: 400, steps: 5}\n");
+  const MatrixD m = MatrixD::Identity(10, 10) - lr * h;
+  MatrixD p = MatrixD::Identity(10, 10);
+  VectorD bias = VectorD::Zero(10);
+  double var = 0;
+  for (int j = 0; j < K; ++j) {
+    bias -= b / K * p * VectorD::Ones(10);
+    var += sigma * sigma / (K * K) * p.squaredNorm();
+    p = m * p;
+  }
+  EXPECT_NEAR(s["variance_total"].get<double>(), var, 4 * std::sqrt(2.0 / 4000) * var);
+  // Monte-Carlo error of the mean: sqrt(var / R).
+  EXPECT_NEAR(s["bias_norm"].get<double>(), bias.norm(), 4 * std::sqrt(var / 400));
+  const double pred = s["predicted_delta_loss"].get<double>(), meas = s["measured_delta_loss"].get<double>();
+  EXPECT_NEAR(pred, meas, 1e-10 * std::abs(meas));
+}
+
 // The 95 % intervals cover the truth in about 95 % of independent runs: an unbiased rule with
 // known variance (synthetic, b = 0, Tr Σ = σ²N = 0.9) over 60 seeds of R = 50 repeats. The
 // bias figures of an unbiased rule are pure Monte-Carlo noise, so each run warns about them.
@@ -122,6 +149,14 @@ TEST(EstimatorStats, SourceSharesAddUpOnALinearNetwork) {
 TEST(EstimatorStats, DigitalBackpropIsUnbiasedAndNoiseless) {
   const auto s = run_experiment(net(false) + "rule: {type: backprop}\n"
                                              "experiment: {type: estimator_stats, lr: 0.05, repeats: 4}\n");
+  EXPECT_LE(s["bias_norm"].get<double>(), 1e-12 * (1 + s["grad_norm"].get<double>()));
+  EXPECT_LE(s["variance_total"].get<double>(), 1e-24);
+  EXPECT_NEAR(s["measured_delta_loss"].get<double>(), s["true_step_delta_loss"].get<double>(), 1e-14);
+}
+
+TEST(EstimatorStats, DigitalBackpropOverSeveralStepsFollowsExactDescent) {
+  const auto s = run_experiment(net(false) + "rule: {type: backprop}\n"
+                                             "experiment: {type: estimator_stats, lr: 0.05, repeats: 3, steps: 4}\n");
   EXPECT_LE(s["bias_norm"].get<double>(), 1e-12 * (1 + s["grad_norm"].get<double>()));
   EXPECT_LE(s["variance_total"].get<double>(), 1e-24);
   EXPECT_NEAR(s["measured_delta_loss"].get<double>(), s["true_step_delta_loss"].get<double>(), 1e-14);
