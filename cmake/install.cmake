@@ -27,7 +27,7 @@ install(FILES ${CMAKE_BINARY_DIR}/generated/sim/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xbarsim/sim)
 install(DIRECTORY sim/presets/ DESTINATION ${CMAKE_INSTALL_DATADIR}/xbarsim/presets)
 install(DIRECTORY sim/configs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/xbarsim/configs)
-install(FILES sim/plot.py sim/plot_sweep.py sim/plot_theory.py
+install(FILES sim/plot.py sim/plot_sweep.py sim/plot_theory.py sim/report.py
         DESTINATION ${CMAKE_INSTALL_DATADIR}/xbarsim)
 
 set(XB_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/xbarsim)

@@ -190,13 +190,14 @@ int command_validate(const RunArgs& args) {
   return 0;
 }
 
-int command_plot(const std::string& dir) {
-  if (!fs::is_directory(dir)) throw ConfigError("plot " + dir + ": not a folder");
-  const char* script_env = std::getenv("XBARSIM_PLOT_SCRIPT");
-  const std::string script = script_env ? script_env : data_path("sim/plot.py");
-  // Debian's interpreter first: it is the one python3-matplotlib installs into.
+namespace {
+
+// Runs `python3 SCRIPT DIR` (Debian's interpreter first: the one python3-matplotlib installs
+// into) without a shell, so that a folder name with quotes or spaces reaches it intact.
+void run_script(const std::string& command, const std::string& script, const std::string& dir,
+                const std::string& needs) {
+  if (!fs::is_directory(dir)) throw ConfigError(command + " " + dir + ": not a folder");
   const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  // Run without a shell, so a folder name with quotes or spaces reaches the script intact.
   std::vector<char*> argv = {const_cast<char*>(python.c_str()), const_cast<char*>(script.c_str()),
                              const_cast<char*>(dir.c_str()), nullptr};
   pid_t pid = 0;
@@ -205,9 +206,22 @@ int command_plot(const std::string& dir) {
                   waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
                   WEXITSTATUS(status) == 0;
   if (!ok)
-    throw ConfigError("plot " + dir +
-                      ": the plotting script failed (its message is above; figures need "
-                      "python3-matplotlib)");
+    throw ConfigError(command + " " + dir + ": the " + command +
+                      " script failed (its message is above; " + needs + ")");
+}
+
+}  // namespace
+
+int command_plot(const std::string& dir) {
+  const char* script_env = std::getenv("XBARSIM_PLOT_SCRIPT");
+  run_script("plot", script_env ? script_env : data_path("sim/plot.py"), dir,
+             "figures need python3-matplotlib");
+  return 0;
+}
+
+int command_report(const std::string& dir) {
+  run_script("report", data_path("sim/report.py"), dir,
+             "the report needs a sweep or run folder; its figures need python3-matplotlib");
   return 0;
 }
 

@@ -50,6 +50,8 @@ int execute_run(PreparedRun& run, const std::string& out_dir, bool force);
 int command_run(const RunArgs& args);
 int command_validate(const RunArgs& args);
 int command_plot(const std::string& dir);
+// Writes DIR/report.html: a static page of a sweep or run folder (sim/report.py).
+int command_report(const std::string& dir);
 
 // A data file of the project ("sim/presets/devices", "sim/plot.py"): the source tree's copy in a
 // build, or the installed one (<datadir>/xbarsim/presets/devices) once the source tree is gone.

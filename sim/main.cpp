@@ -176,6 +176,10 @@ int main(int argc, char** argv) {
   std::string plot_dir;
   auto* plot = app.add_subcommand("plot", "draw PNG figures from a run folder");
   plot->add_option("dir", plot_dir, "run or sweep folder")->required();
+  std::string report_dir;
+  auto* report = app.add_subcommand(
+      "report", "write DIR/report.html: tables, figures and configs of a sweep or run folder");
+  report->add_option("dir", report_dir, "sweep or run folder")->required();
 
   // A first word that is no command: name it (CLI11 would only say a subcommand is required).
   if (argc > 1 && argv[1][0] != '-') {
@@ -203,6 +207,7 @@ int main(int argc, char** argv) {
     if (*list) return finish_output(print_list(list_what));
     if (*desc) return finish_output(describe(describe_name));
     if (*plot) return finish_output(xb::sim::command_plot(plot_dir));
+  if (*report) return finish_output(xb::sim::command_report(report_dir));
     if (*bench) return finish_output(xb::sim::command_bench(bench_args));
     if (*sweep) return finish_output(xb::sim::command_sweep(sweep_args));
     if (*fit) return finish_output(xb::sim::command_fit(fit_args));

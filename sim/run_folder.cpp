@@ -81,6 +81,19 @@ void MetricsTable::add_row(const std::vector<double>& values) {
   add_row(std::move(cells));
 }
 
+std::vector<double> MetricsTable::numbers(const std::string& name) const {
+  std::vector<double> v;
+  const auto it = std::find(columns_.begin(), columns_.end(), name);
+  if (it == columns_.end()) return v;
+  const std::size_t k = std::size_t(it - columns_.begin());
+  for (const auto& r : rows_) {
+    char* end = nullptr;
+    const double x = std::strtod(r[k].c_str(), &end);
+    if (!r[k].empty() && end && *end == '\0' && std::isfinite(x)) v.push_back(x);
+  }
+  return v;
+}
+
 std::string MetricsTable::to_csv() const {
   std::string s;
   for (std::size_t i = 0; i < columns_.size(); ++i) s += (i ? "," : "") + columns_[i];

@@ -31,6 +31,9 @@ class MetricsTable {
   void add_row(std::vector<std::string> cells);
   void add_row(const std::vector<double>& values);
   std::size_t rows() const { return rows_.size(); }
+  // The finite numbers of column `name`, in row order (empty cells and nan skipped; none when
+  // there is no such column).
+  std::vector<double> numbers(const std::string& name) const;
   std::string to_csv() const;
   // Called after every row (the run folder saves its progress from there).
   void on_row(std::function<void()> f) { on_row_ = std::move(f); }

@@ -14,7 +14,9 @@
 //   direction's error along the gradient, negative = too short), bias_across_grad (mean
 //   ||(u - g) - ((u - g)·ĝ_unit) ĝ_unit||), pulses (cumulative).
 // summary.json: final_train_loss, final_test_loss, train_accuracy, test_accuracy
-//   (classification), total_pulses, steps, epochs_run, device_time_s (analog: the devices' age
+//   (classification), best_test_loss and best_test_accuracy (over the metrics rows),
+//   mean_update_cosine, mean_bias_along_grad, mean_bias_across_grad (means over the rows that
+//   have them), total_pulses, steps, epochs_run, device_time_s (analog: the devices' age
 //   at the end), weights_sha256 (SHA-256 of the parameters as doubles, layer by layer: W
 //   row-major then b).
 //
@@ -244,6 +246,18 @@ class Train : public Experiment {
     if (setup_.task->classification()) {
       s["train_accuracy"] = last_train_acc_;
       s["test_accuracy"] = last_test_acc_;
+    }
+    // What a design study compares across runs (sweep tables): the best evaluation, and the
+    // means over the metrics rows of how well the realised updates followed the gradient.
+    const std::vector<double> losses = m.numbers("test_loss");
+    if (!losses.empty()) s["best_test_loss"] = *std::min_element(losses.begin(), losses.end());
+    const std::vector<double> accs = m.numbers("test_accuracy");
+    if (setup_.task->classification() && !accs.empty())
+      s["best_test_accuracy"] = *std::max_element(accs.begin(), accs.end());
+    for (const char* key : {"update_cosine", "bias_along_grad", "bias_across_grad"}) {
+      const std::vector<double> v = m.numbers(key);
+      if (!v.empty())
+        s[std::string("mean_") + key] = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
     }
     s["total_pulses"] = at.pulses;
     s["steps"] = at.step;

@@ -271,6 +271,32 @@ TEST(SweepCli, PlotDrawsOneFigurePerVaryingColumn) {
   EXPECT_FALSE(fs::exists(out / "sweep_symmetry_point.png"));
 }
 
+// `xbarsim report` writes one static page with the key-figure table, the figures it drew, the
+// per-run table and every run's effective config; a run folder gets its own page; anything
+// else is refused.
+TEST(SweepCli, ReportWritesAPageWithTablesFiguresAndConfigs) {
+  const fs::path dir = scratch("report");
+  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  if (run(python + " -c 'import matplotlib'", dir).code != 0)
+    GTEST_SKIP() << "python3 has no matplotlib (apt-get install python3-matplotlib)";
+  write_sweep(dir, 3, 5);
+  const fs::path out = dir / "out";
+  ASSERT_EQ(sweep((dir / "sweep.yaml").string() + " --out " + out.string() + " --quiet", dir).code, 0);
+  const Result r = run(xbarsim_exe() + " report " + out.string(), dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string page = read(out / "report.html");
+  EXPECT_NE(page.find("<table class=\"data\">"), std::string::npos);
+  EXPECT_NE(page.find("class=\"figure\" src=\"sweep_n_states.png\""), std::string::npos);
+  EXPECT_TRUE(fs::exists(out / "sweep_n_states.png"));  // drawn for the page
+  EXPECT_NE(page.find("runs/p0_s5/config.yaml"), std::string::npos);  // seeds 5 and 2
+  EXPECT_NE(page.find("data-check"), std::string::npos);
+  const fs::path one = out / "runs" / "p0_s5";
+  ASSERT_EQ(run(xbarsim_exe() + " report " + one.string(), dir).code, 0);
+  EXPECT_NE(read(one / "report.html").find("<h2>Summary</h2>"), std::string::npos);
+  EXPECT_EQ(run(xbarsim_exe() + " report " + (dir / "nowhere").string(), dir).code, 2);
+  EXPECT_EQ(run(xbarsim_exe() + " report " + dir.string(), dir).code, 2);  // not a run folder
+}
+
 int count_done(const fs::path& runs) {
   int n = 0;
   std::error_code ec;
