@@ -3,7 +3,8 @@
 # The transfer study of docs/transfer.md: plain SGD through pulses, mixed precision and the
 # four transfer algorithms on reram_sb, reram_es and the pcm unit cell (studies/transfer/
 # sweep.yaml), then with a misplaced symmetry point (misplaced.yaml), then the bias and variance
-# of what reaches the weights per step (bias.yaml). About a minute on two cores.
+# of what reaches the weights per step (bias.yaml) and per transfer period (bias_period.yaml).
+# A few minutes on two cores.
 # Usage: studies/run_transfer.sh [BUILD_DIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +15,8 @@ runs=$here/../runs
   --jobs 2 --force --quiet
 "$build/sim/xbarsim" sweep "$here/transfer/bias.yaml" --out "$runs/transfer_bias" --jobs 2 \
   --force --quiet
+"$build/sim/xbarsim" sweep "$here/transfer/bias_period.yaml" --out "$runs/transfer_bias_period" \
+  --jobs 2 --force --quiet
 python3 - "$runs/transfer/results_mean.csv" "$runs/transfer_misplaced/results_mean.csv" <<'PY'
 import csv, sys
 for path in sys.argv[1:]:
@@ -25,11 +28,14 @@ for path in sys.argv[1:]:
         print(f"| {r[axis]} | `{r['scheme']}` | {float(r['final_test_loss_mean']):.3f} ± "
               f"{float(r['final_test_loss_ci95']):.3f} |")
 PY
-python3 - "$runs/transfer_bias/results.csv" <<'PY'
+python3 - "$runs/transfer_bias/results.csv" "$runs/transfer_bias_period/results.csv" <<'PY'
 import csv, sys
-print("\nper step, in units of |g|: bias along g / bias across g / variance (|g|^2)")
-for r in csv.DictReader(open(sys.argv[1])):
-    g = float(r["grad_norm"])
-    print(f"| {r['device.preset']} | `{r['scheme']}` | {float(r['bias_along_grad']) / g:+.2f} / "
-          f"{float(r['bias_across_grad']) / g:.1f} / {float(r['variance_total']) / g**2:.0f} |")
+for path in sys.argv[1:]:
+    print(f"\n{path}\nper step, in units of |g|: bias along g / bias across g / variance (|g|^2)")
+    for r in csv.DictReader(open(path)):
+        g = float(r["grad_norm"])
+        steps = r.get("experiment", "").split("steps: ")[-1].rstrip("}") if "steps" in r.get("experiment", "") else "1"
+        print(f"| {r['device.preset']} | `{r['scheme']}` | {steps} | "
+              f"{float(r['bias_along_grad']) / g:+.2f} / {float(r['bias_across_grad']) / g:.1f} / "
+              f"{float(r['variance_total']) / g**2:.0f} |")
 PY

@@ -22,6 +22,7 @@
 #include "hw_models/devices/device_model.h"
 #include "hw_models/update/update_scheme.h"
 #include "sim/bench/timed_bench.h"
+#include "sim/experiment.h"
 #include "sim/run_folder.h"
 #include "sim/version.h"
 
@@ -384,6 +385,17 @@ int command_bench(const BenchArgs& args) {
       j["transfer_update_ratio_by_scheme"][t] = us / base;
     }
     j["transfer_update_ratio"] = j["transfer_update_ratio_by_scheme"]["buffered_transfer"];
+    // The scheme presets (sim/presets/schemes): the TTv2 family reads a column per sample, 16
+    // per mini-batch here.
+    for (const std::string& name : scheme_preset_names()) {
+      std::ifstream in(scheme_preset_dir() + "/" + name + ".yaml");
+      std::string yaml = "\n", line;
+      while (std::getline(in, line)) yaml += "  " + line + "\n";
+      const double us = time_batch_update(512, yaml, window);
+      std::cout << "  preset " << std::left << std::setw(17) << name << std::right
+                << std::setw(12) << us << " (x" << us / base << ")\n";
+      j["transfer_update_ratio_by_preset"][name] = us / base;
+    }
   }
   // Timed-mode (SystemC shell) overhead on the default training run, process CPU time; only
   // in the full run (a filtered run measures what it was asked for).
