@@ -4,10 +4,11 @@
 // docs/theory.md; the experiment is described there).
 //
 // From one state w (the initialised network, or after `warmup` training steps with the same
-// rule and scheme), the update is realised `repeats` times from the *same* state: every tile is
-// replaced by tile.fork(r) (same devices and weights, independent cycle-to-cycle and read
-// noise: hw_models/crossbar/tile.h) and the rule draws with event r (its own randomness, e.g.
-// weight perturbation, differs per repeat). The realised update Δw_r (read back from the
+// rule and scheme on consecutive batches of the training set), the update of the first batch
+// is realised `repeats` times from the *same* state: every tile is replaced by tile.fork(r)
+// (same devices and weights, independent cycle-to-cycle and read noise:
+// hw_models/crossbar/tile.h) and the rule draws with event r (its own randomness, e.g. weight
+// perturbation, differs per repeat). The realised update Δw_r (read back from the
 // tiles, after the step's mini-batch of device time: lifetime decay and diffusion are part of
 // what a step does to the weights; digital parameters exactly) gives the estimate error
 //   err_r = -Δw_r / lr - g        (ĝ_realised - g; g = exact double gradient on the batch)
@@ -106,7 +107,9 @@ struct EstimatorStatsParams {
     f("lr", lr, "1", "learning rate of the update (Δw = -lr ĝ, written through the scheme)");
     f("repeats", repeats, "", "independent realisations R of the update from the same state");
     f("batch", batch, "", "samples of the batch (0: the whole training set); first samples");
-    f("warmup", warmup, "", "training steps (same rule, scheme, lr) before measuring");
+    f("warmup", warmup, "",
+      "training steps (same rule, scheme, lr) on consecutive batches of the training set "
+      "before measuring");
     f("steps", steps, "",
       "consecutive updates per repeat, measured together against as many exact gradient "
       "steps (e.g. a transfer period); figures per step");
@@ -267,17 +270,23 @@ class EstimatorStats : public Experiment {
     if (net)
       for (const auto& t : hardware.place_on_tiles(*net, np, seed)) layers.push_back(t.get());
     setup_.rule->prepare(*model, init);
-    rules::Batch batch = setup_.task->train();
-    if (p_.batch > 0 && p_.batch < batch.size()) {
-      std::vector<Index> idx(static_cast<std::size_t>(p_.batch));
-      for (Index i = 0; i < p_.batch; ++i) idx[std::size_t(i)] = i;
-      batch = batch.rows(idx);
-    }
+    const rules::Batch all = setup_.task->train();
+    // `count` consecutive samples of the training set from `first`, wrapping around.
+    auto slice = [&](Index first, Index count) {
+      if (count <= 0 || count >= all.size()) return all;
+      std::vector<Index> idx(static_cast<std::size_t>(count));
+      for (Index i = 0; i < count; ++i) idx[std::size_t(i)] = (first + i) % all.size();
+      return all.rows(idx);
+    };
+    const rules::Batch batch = slice(0, p_.batch);
     const Rng est(seed, Stream::estimator);
     double pulses = 0;
+    // Warm-up trains as `train` would, on consecutive mini-batches of the training set (one
+    // batch over and over would fit it and leave a vanishing gradient to measure against).
     for (int s = 0; s < p_.warmup; ++s) {
       throw_if_interrupted();
-      apply(*model, setup_.rule->estimate(*model, batch, est, uint64_t(1) << 40 | uint64_t(s)), pulses);
+      apply(*model, setup_.rule->estimate(*model, slice(Index(s) * p_.batch, p_.batch), est,
+                                          uint64_t(1) << 40 | uint64_t(s)), pulses);
     }
     // The state: tiles (to fork), parameters (digital part).
     std::vector<hw::Tile> saved;
