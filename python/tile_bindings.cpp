@@ -294,7 +294,7 @@ class PyTile {
 
   // Every operation is counted by the functional ledger, as in a CLI run.
   void attach_ledger() {
-    ledger_ = std::make_unique<timing::EnergyLedger>(energy_);
+    ledger_ = std::make_unique<timing::EnergyLedger>(energy_, timing_);
     counts_ = &ledger_->add(*tile_, "tile");
     hook_ = std::make_unique<timing::CountingHook>(*ledger_, *counts_, timing_, cycles_);
     tile_->set_timing_hook(hook_.get());
@@ -304,7 +304,7 @@ class PyTile {
   timing::EnergyParams energy_;
   std::unique_ptr<timing::EnergyLedger> ledger_;
   timing::TileCounts* counts_ = nullptr;
-  timing::TimingParams timing_;  // default latencies: the hook counts cycles, unused here
+  timing::TimingParams timing_;  // default latencies: the ledger's busy cycles of the tile
   uint64_t cycles_ = 0;
   std::unique_ptr<timing::CountingHook> hook_;
   std::mutex mutex_;

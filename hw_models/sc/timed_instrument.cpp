@@ -145,7 +145,7 @@ class TileShell : public hw::TimingHook {
 class TimedInstrument : public Instrument {
  public:
   TimedInstrument(const TimingParams& t, const EnergyParams& e, const TraceParams& tr, bool trace)
-      : Instrument(e), t_(t), tr_(tr), trace_(trace) {}
+      : Instrument(e, t), t_(t), tr_(tr), trace_(trace) {}
 
   hw::TimingHook* attach(const hw::Tile& tile, const std::string& name) override {
     shells_.emplace_back(*this, ledger_.add(tile, name), tile, name);

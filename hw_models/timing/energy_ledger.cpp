@@ -42,7 +42,9 @@ uint64_t count_product(uint64_t a, uint64_t b, const TileCounts& c, const char* 
 }  // namespace
 
 void EnergyLedger::record(const TileCounts& row, const OpCost& cost) {
-  count((eval_ ? eval_tiles_ : tiles_)[row.index], cost);
+  TileCounts& c = (eval_ ? eval_tiles_ : tiles_)[row.index];
+  count(c, cost);
+  add_count(c.busy_cycles, op_cycles(cost, t_), c, "busy cycles");
 }
 
 void EnergyLedger::count(TileCounts& c, const OpCost& cost) {
@@ -82,8 +84,10 @@ namespace {
 
 // Totals, energies and per-tile rows of one phase; returns its energy in J.
 double phase_summary(const std::deque<TileCounts>& tiles, const EnergyParams& p,
-                     nlohmann::ordered_json& l) {
+                     const TimingParams& tp, nlohmann::ordered_json& l) {
   nlohmann::ordered_json per;
+  uint64_t busy = 0;
+  for (const auto& c : tiles) busy += c.busy_cycles;
   uint64_t up = 0, down = 0, passes = 0, sat = 0, dac = 0, adc = 0, cells = 0;
   double e_write = 0, e_read = 0;
   for (const auto& t : tiles) {
@@ -107,6 +111,9 @@ double phase_summary(const std::deque<TileCounts>& tiles, const EnergyParams& p,
     }
     j["write_energy_J"] = t.write_energy(p);
     j["read_energy_J"] = t.read_energy(p);
+    j["busy_cycles"] = t.busy_cycles;
+    j["busy_s"] = double(t.busy_cycles) * tp.clock;
+    j["utilisation"] = busy ? double(t.busy_cycles) / double(busy) : 0.0;
     per[t.name] = j;
     up += t.pulses_up;
     down += t.pulses_down;
@@ -130,6 +137,7 @@ double phase_summary(const std::deque<TileCounts>& tiles, const EnergyParams& p,
   // every count below 2^64, so no total reaches 1e17 J.
   l["write_energy_J"] = e_write;
   l["read_energy_J"] = e_read;
+  l["busy_cycles"] = busy;
   l["tiles"] = tiles.empty() ? nlohmann::ordered_json::object() : per;
   return e_write + e_read;
 }
@@ -138,9 +146,9 @@ double phase_summary(const std::deque<TileCounts>& tiles, const EnergyParams& p,
 
 void EnergyLedger::write_summary(nlohmann::ordered_json& s) const {
   nlohmann::ordered_json train, eval;
-  s["energy_total_J"] = phase_summary(tiles_, p_, train);
+  s["energy_total_J"] = phase_summary(tiles_, p_, t_, train);
   s["ledger"] = train;
-  s["eval_energy_J"] = phase_summary(eval_tiles_, p_, eval);
+  s["eval_energy_J"] = phase_summary(eval_tiles_, p_, t_, eval);
   s["ledger_eval"] = eval;
 }
 

@@ -35,6 +35,7 @@ struct TileCounts {
   uint64_t updates = 0, pulses_up = 0, pulses_down = 0;
   uint64_t refreshes = 0, refresh_passes = 0, refreshed_cells = 0;  // a unit cell's refresh
   uint64_t transfers = 0, transfer_passes = 0;  // a transfer scheme's transfers onto the tile
+  uint64_t busy_cycles = 0;  // the latency (timing:) of its operations, added up
 
   double write_energy(const EnergyParams& e) const { return e.e_pulse * double(pulses_up + pulses_down); }
   double read_energy(const EnergyParams& e) const {
@@ -45,19 +46,23 @@ struct TileCounts {
 
 class EnergyLedger {
  public:
-  explicit EnergyLedger(const EnergyParams& p) : p_(p) {}
+  // `t` gives each operation's latency (latency_model.h) for the tiles' busy cycles.
+  EnergyLedger(const EnergyParams& p, const TimingParams& t) : p_(p), t_(t) {}
   // A new row for `tile`; the reference stays valid for the ledger's lifetime.
   TileCounts& add(const Tile& tile, const std::string& name);
   // From now on, operations are evaluation (true) or training (false, the start) work.
   void set_eval(bool eval) { eval_ = eval; }
   bool eval() const { return eval_; }
-  // Adds one operation's cost to a tile's row (its evaluation twin in the eval phase).
+  // Adds one operation's cost and latency to a tile's row (its evaluation twin in the eval
+  // phase).
   void record(const TileCounts& c, const OpCost& cost);
   // Adds one operation's cost to the counts of `c`.
   static void count(TileCounts& c, const OpCost& cost);
   uint64_t total_pulses() const;
   // "ledger" (training: totals, energies in J, per tile), top-level energy_total_J (training)
-  // and "ledger_eval" with eval_energy_J (the evaluations' reads).
+  // and "ledger_eval" with eval_energy_J (the evaluations' reads). Per tile and phase also
+  // busy_cycles, busy_s and utilisation, the tile's share of the phase's busy time (tiles work
+  // one after another, so the phase lasts the sum of their busy times).
   void write_summary(nlohmann::ordered_json& s) const;
   const std::deque<TileCounts>& tiles() const { return tiles_; }
   const std::deque<TileCounts>& eval_tiles() const { return eval_tiles_; }
@@ -65,6 +70,7 @@ class EnergyLedger {
 
  private:
   EnergyParams p_;
+  TimingParams t_;
   std::deque<TileCounts> tiles_, eval_tiles_;  // deque: add() keeps earlier references valid
   bool eval_ = false;
 };

@@ -9,7 +9,7 @@ namespace {
 
 class FunctionalInstrument : public Instrument {
  public:
-  FunctionalInstrument(const TimingParams& t, const EnergyParams& e) : Instrument(e), t_(t) {}
+  FunctionalInstrument(const TimingParams& t, const EnergyParams& e) : Instrument(e, t), t_(t) {}
   hw::TimingHook* attach(const hw::Tile& tile, const std::string& name) override {
     hooks_.emplace_back(ledger_, ledger_.add(tile, name), t_, cycles_);
     return &hooks_.back();

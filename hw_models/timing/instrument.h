@@ -38,7 +38,7 @@ class Instrument : public hw::RunInstrument {
   const EnergyLedger& ledger() const { return ledger_; }
 
  protected:
-  explicit Instrument(const EnergyParams& e) : ledger_(e) {}
+  Instrument(const EnergyParams& e, const TimingParams& t) : ledger_(e, t) {}
   EnergyLedger ledger_;
 };
 

@@ -83,6 +83,19 @@ void expect_timed_equals_functional(const std::string& cfg, const std::string& n
                 (ph.contains("refresh") ? ph["refresh"].get<uint64_t>() : 0) +
                 (ph.contains("transfer") ? ph["transfer"].get<uint64_t>() : 0));
   EXPECT_FALSE(sf.contains("cycles"));
+  // The per-tile bill: the tiles work one after another, so their busy cycles, training's and
+  // the evaluations', add up to the run's cycles, and training's to the devices' clock.
+  uint64_t busy = 0;
+  double share = 0;
+  for (const char* phase : {"ledger", "ledger_eval"})
+    for (const auto& [name, tile] : st[phase]["tiles"].items()) {
+      busy += tile["busy_cycles"].get<uint64_t>();
+      if (std::string(phase) == "ledger") share += tile["utilisation"].get<double>();
+    }
+  EXPECT_EQ(busy, st["cycles"].get<uint64_t>());
+  EXPECT_NEAR(share, 1.0, 1e-12);
+  EXPECT_NEAR(st["ledger"]["busy_cycles"].get<double>() * 1e-9, st["device_time_s"].get<double>(),
+              1e-12);
   fs::remove_all(f);
   fs::remove_all(t);
 }
