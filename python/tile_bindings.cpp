@@ -152,8 +152,12 @@ class PyTile {
     if (!periphery.empty()) doc["periphery"] = periphery;
     if (!energy.empty()) doc["energy"] = energy;
     if (py::isinstance<py::str>(scheme)) {
+      // A scheme preset's name (sim/presets/schemes) or a scheme's.
+      const auto presets = sim::scheme_preset_names();
+      const std::string name = scheme.cast<std::string>();
       py::dict s;
-      s["type"] = scheme;
+      s[std::find(presets.begin(), presets.end(), name) != presets.end() ? "preset" : "type"] =
+          scheme;
       doc["scheme"] = s;
     } else if (py::isinstance<py::dict>(scheme)) {
       doc["scheme"] = scheme;
@@ -161,6 +165,7 @@ class PyTile {
       throw ConfigError("Tile: scheme must be a scheme name or a dict with its parameters");
     }
     Config cfg = Config::from_string(to_json(doc), "Tile");
+    cfg.expand_preset("scheme", sim::scheme_preset_dir(), sim::scheme_preset_names());
     auto update = hw::scheme_registry().create(Scope(cfg, "scheme"), "ideal");
     tile_ = std::make_unique<hw::Tile>(read_params<hw::TileParams>(Scope(cfg, "tile")),
                                        read_params<hw::PeripheryParams>(Scope(cfg, "periphery")),
@@ -254,6 +259,9 @@ class PyTile {
     d["updates"] = c.updates;
     d["pulses_up"] = c.pulses_up;
     d["pulses_down"] = c.pulses_down;
+    d["transfers"] = c.transfers;
+    d["refreshes"] = c.refreshes;
+    d["busy_cycles"] = c.busy_cycles;
     d["read_energy_J"] = c.read_energy(energy_);
     d["write_energy_J"] = c.write_energy(energy_);
     return d;
@@ -335,7 +343,8 @@ std::string tile_doc() {
          "    backward(d): z = W^T d; d of shape (batch, rows) or (rows,).\n"
          "    update(x, d, lr, report=False): W <- W - lr d x^T through the scheme's pulses.\n\n"
          "scheme: one of " + names_of(hw::scheme_registry().names()) +
-         " (a name, or a dict with 'type' and its parameters).\n\n"
+         " or a scheme preset, " + names_of(sim::scheme_preset_names()) +
+         " (a name, or a dict with 'type' or 'preset' and its parameters).\n\n"
          "tile parameters:\n" + parameter_table(describe_params<hw::TileParams>()) +
          "\nperiphery parameters:\n" + parameter_table(describe_params<hw::PeripheryParams>()) +
          "\nenergy parameters:\n" + parameter_table(describe_params<timing::EnergyParams>());

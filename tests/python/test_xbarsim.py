@@ -190,6 +190,17 @@ def test_fork_shares_weights_and_draws_new_noise():
     assert f.ledger["forward_passes"] == 1
 
 
+def test_scheme_presets_build_transfer_tiles():
+    x = np.random.default_rng(1).uniform(-1, 1, (4, 6)).astype(np.float32)
+    d = np.random.default_rng(2).uniform(-1, 1, (4, 5)).astype(np.float32)
+    for scheme in ("ttv2", {"preset": "agad", "in_chop_prob": 0.5}):
+        t = xbarsim.Tile(5, 6, device="reram_sb", scheme=scheme, seed=2)
+        t.update(x, d, 0.1)
+        assert t.ledger["transfers"] == 1  # one transfer of 4 columns (a column per sample)
+    with pytest.raises(ValueError, match="unknown preset"):
+        xbarsim.Tile(2, 2, scheme={"preset": "ttv3"})
+
+
 def test_device_arguments_are_checked():
     d = xbarsim.Device("soft_bounds", dw_min=0.01)
     assert "dw_min: 0.01" in d.config
