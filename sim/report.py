@@ -3,8 +3,8 @@
 `python3 sim/report.py DIR` and writes DIR/report.html.
 
 The page needs nothing but the folder: tables are inline, figures are the folder's PNGs (drawn
-first, as `xbarsim plot DIR` would, when matplotlib is there and none exist), and the effective
-configs are inline text. It opens from the file system in any browser.
+afresh first, as `xbarsim plot DIR` would, when matplotlib is there), and the effective configs
+are inline text. It opens from the file system in any browser.
 
 Sweep folder (results.csv, results_mean.csv): the headline table (one row per point, the
 study's key figures as mean ± 95 % CI over seeds), the full table of means, the figures, the
@@ -90,19 +90,24 @@ def _table(header, rows, axis_count=0):
     return "".join(out)
 
 
-def _figures(folder):
-    names = sorted(n for n in os.listdir(folder) if n.endswith(".png"))
+def _figures(folder, names=None):
+    """The figures as <img> tags: `names`, else every PNG of the folder but the report's own
+    screenshots (report*.png)."""
+    if names is None:
+        names = sorted(n for n in os.listdir(folder)
+                       if n.endswith(".png") and not n.startswith("report"))
     return "".join('<img class="figure" src="%s" alt="%s">' % (html.escape(n), html.escape(n))
                    for n in names), len(names)
 
 
-def _draw_if_missing(folder, draw):
-    if any(n.endswith(".png") for n in os.listdir(folder)):
-        return
+def _draw(folder, draw):
+    """Draws the folder's figures afresh (a figure left from an earlier sweep into the same
+    folder would be stale); returns what `draw` returns, or None without matplotlib."""
     try:
-        draw(folder)
+        return draw(folder)
     except ImportError:
         print("report: no figures (python3-matplotlib is not installed)", file=sys.stderr)
+        return None
 
 
 def _pre(path):
@@ -112,7 +117,7 @@ def _pre(path):
 
 def sweep_body(folder):
     import plot_sweep
-    _draw_if_missing(folder, plot_sweep.plot_sweep)
+    drawn = _draw(folder, plot_sweep.plot_sweep)
     header, rows = _read_csv(os.path.join(folder, "results_mean.csv"))
     n_axes = header.index("n_seeds")
     axes = header[:n_axes]
@@ -138,7 +143,7 @@ def sweep_body(folder):
                         [axis_cells(r) + ["%s / %s" % (dict(zip(header, r))["n_ok"],
                                                        dict(zip(header, r))["n_seeds"])] +
                          cells(r, key) for r in rows], n_axes))
-    figures, n_fig = _figures(folder)
+    figures, _ = _figures(folder, drawn)
     parts.append("<h2>Figures</h2>" + (figures or "<p>none</p>"))
     parts.append("<h2>Every summary figure</h2><details><summary>%d columns</summary>%s</details>"
                  % (len(means), _table(axes + means, [axis_cells(r) + cells(r, means)
@@ -162,7 +167,7 @@ def sweep_body(folder):
 
 def run_body(folder):
     import plot
-    _draw_if_missing(folder, lambda d: plot.main(["plot.py", d]))
+    _draw(folder, lambda d: plot.main(["plot.py", d]))
     with open(os.path.join(folder, "summary.json")) as f:
         summary = json.load(f)
     scalars = [(k, v) for k, v in summary.items() if isinstance(v, (int, float, str))]

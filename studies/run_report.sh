@@ -16,7 +16,7 @@ start=$(date +%s.%N)
 "$build/sim/xbarsim" sweep "$here/../docs/examples/device_study.yaml" --out "$out" --jobs 2 \
   --force --quiet
 end=$(date +%s.%N)
-echo "sweep: $(echo "$end - $start" | bc) s wall on $(nproc) cores"
+echo "sweep: $(awk "BEGIN { printf \"%.1f\", $end - $start }") s wall on $(nproc) cores"
 "$build/sim/xbarsim" report "$out"
 page="file://$(cd "$out" && pwd)/report.html"
 flags="--headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000"
