@@ -32,11 +32,10 @@ MatrixD TileLayer::update(const MatrixD& dw, const MatrixD& x, const MatrixD& d,
     dt = d.transpose().cast<Scalar>();
     req.x = &xt;
     req.d = &dt;
-    req.lr = lr;
   } else {
-    req.dw = &dwf;
-    req.lr = lr;  // inside dwf already; for schemes that normalise the update (auto_scale)
+    req.dw = &dwf;  // holds lr already; schemes that normalise the update read req.lr too
   }
+  req.lr = lr;
   // The realised ΔW is formed here, once, in double (the tile's float report is not needed).
   req.report_dw = false;
   const MatrixD before = weights();

@@ -270,23 +270,27 @@ class EstimatorStats : public Experiment {
     if (net)
       for (const auto& t : hardware.place_on_tiles(*net, np, seed)) layers.push_back(t.get());
     setup_.rule->prepare(*model, init);
-    const rules::Batch all = setup_.task->train();
-    // `count` consecutive samples of the training set from `first`, wrapping around.
-    auto slice = [&](Index first, Index count) {
-      if (count <= 0 || count >= all.size()) return all;
-      std::vector<Index> idx(static_cast<std::size_t>(count));
-      for (Index i = 0; i < count; ++i) idx[std::size_t(i)] = (first + i) % all.size();
+    const rules::Batch& all = setup_.task->train();
+    // Mini-batches of `batch` consecutive samples of the training set (wrapping around), or
+    // the whole set, used as it is.
+    const bool whole = p_.batch <= 0 || p_.batch >= all.size();
+    auto slice = [&](Index first) {
+      std::vector<Index> idx(static_cast<std::size_t>(p_.batch));
+      for (Index i = 0; i < p_.batch; ++i) idx[std::size_t(i)] = (first + i) % all.size();
       return all.rows(idx);
     };
-    const rules::Batch batch = slice(0, p_.batch);
+    const rules::Batch batch = whole ? all : slice(0);
     const Rng est(seed, Stream::estimator);
     double pulses = 0;
     // Warm-up trains as `train` would, on consecutive mini-batches of the training set (one
     // batch over and over would fit it and leave a vanishing gradient to measure against).
     for (int s = 0; s < p_.warmup; ++s) {
       throw_if_interrupted();
-      apply(*model, setup_.rule->estimate(*model, slice(Index(s) * p_.batch, p_.batch), est,
-                                          uint64_t(1) << 40 | uint64_t(s)), pulses);
+      const uint64_t event = uint64_t(1) << 40 | uint64_t(s);
+      if (whole)
+        apply(*model, setup_.rule->estimate(*model, all, est, event), pulses);
+      else
+        apply(*model, setup_.rule->estimate(*model, slice(Index(s) * p_.batch), est, event), pulses);
     }
     // The state: tiles (to fork), parameters (digital part).
     std::vector<hw::Tile> saved;

@@ -253,15 +253,27 @@ TEST(SweepCli, BadSweepFilesExitTwoNamingTheKey) {
   EXPECT_EQ(sweep((dir / "sweep.yaml").string() + " --resume --force", dir).code, 2);
 }
 
+// Whether the interpreter `xbarsim plot` and `report` use (Debian's when present) has
+// matplotlib.
+bool has_matplotlib(const fs::path& dir) {
+  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  return run(python + " -c 'import matplotlib'", dir).code == 0;
+}
+
+// Runs write_sweep(dir, 3, 5) into dir/out; the sweep's exit code.
+int small_sweep(const fs::path& dir) {
+  write_sweep(dir, 3, 5);
+  return sweep((dir / "sweep.yaml").string() + " --out " + (dir / "out").string() + " --quiet",
+               dir)
+      .code;
+}
+
 TEST(SweepCli, PlotDrawsOneFigurePerVaryingColumn) {
   const fs::path dir = scratch("plot");
-  // The interpreter `xbarsim plot` uses: Debian's when present.
-  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  if (run(python + " -c 'import matplotlib'", dir).code != 0)
+  if (!has_matplotlib(dir))
     GTEST_SKIP() << "python3 has no matplotlib (apt-get install python3-matplotlib)";
-  write_sweep(dir, 3, 5);
+  ASSERT_EQ(small_sweep(dir), 0);
   const fs::path out = dir / "out";
-  ASSERT_EQ(sweep((dir / "sweep.yaml").string() + " --out " + out.string() + " --quiet", dir).code, 0);
   const Result r = run(xbarsim_exe() + " plot " + out.string(), dir);
   ASSERT_EQ(r.code, 0) << r.err;
   // Two varying units (dw_min crossed with the zipped n_up/w_max): heatmaps of the columns
@@ -276,12 +288,10 @@ TEST(SweepCli, PlotDrawsOneFigurePerVaryingColumn) {
 // else is refused.
 TEST(SweepCli, ReportWritesAPageWithTablesFiguresAndConfigs) {
   const fs::path dir = scratch("report");
-  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  if (run(python + " -c 'import matplotlib'", dir).code != 0)
+  if (!has_matplotlib(dir))
     GTEST_SKIP() << "python3 has no matplotlib (apt-get install python3-matplotlib)";
-  write_sweep(dir, 3, 5);
+  ASSERT_EQ(small_sweep(dir), 0);
   const fs::path out = dir / "out";
-  ASSERT_EQ(sweep((dir / "sweep.yaml").string() + " --out " + out.string() + " --quiet", dir).code, 0);
   const Result r = run(xbarsim_exe() + " report " + out.string(), dir);
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string page = read(out / "report.html");
