@@ -304,7 +304,7 @@ class PyTile {
   void attach_ledger() {
     ledger_ = std::make_unique<timing::EnergyLedger>(energy_, timing_);
     counts_ = &ledger_->add(*tile_, "tile");
-    hook_ = std::make_unique<timing::CountingHook>(*ledger_, *counts_, timing_, cycles_);
+    hook_ = std::make_unique<timing::CountingHook>(*ledger_, *counts_, cycles_);
     tile_->set_timing_hook(hook_.get());
   }
 

@@ -5,6 +5,7 @@
 
 #include "hw_models/crossbar/tile.h"
 #include "hw_models/periphery/periphery.h"
+#include "hw_models/timing/area_model.h"
 #include "hw_models/timing/timing_params.h"
 #include "learning_rules/network.h"
 #include "hw_models/devices/device_model.h"
@@ -33,6 +34,8 @@ const std::map<std::string, Section>& sections() {
       {"timing", {"timed-mode latencies (section `timing:`)", describe_params<timing::TimingParams>}},
       {"energy", {"per-operation energies of the ledger (section `energy:`)",
                   describe_params<timing::EnergyParams>}},
+      {"area", {"silicon area of a tile's array and periphery (section `area:`)",
+                describe_params<timing::AreaParams>}},
       {"trace", {"VCD trace window and signal selection (section `trace:`)",
                  describe_params<timing::TraceParams>}},
   };

@@ -195,8 +195,16 @@ OpCost Tile::read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool t
         out.middleRows(r0, r1 - r0).noalias() = w.middleCols(r0, r1 - r0).transpose() * xs;
     }, block);
   };
+  ConversionWindow window;
+  if (probe_) {
+    const LineWindow& lw = probe_->window;
+    probe_->transposed = transposed;
+    window = transposed ? ConversionWindow{lw.r0, lw.r1, lw.c0, lw.c1, &probe_->passes}
+                        : ConversionWindow{lw.c0, lw.c1, lw.r0, lw.r1, &probe_->passes};
+  }
   const ReadCounts c = periphery_.read(AnalogArray{w, transposed, mvm}, x, y,
-                                       Rng(stream_seed_, stream, id_), event);
+                                       Rng(stream_seed_, stream, id_), event,
+                                       probe_ ? &window : nullptr);
   const uint64_t samples = uint64_t(x.cols());
   stats_.reads += samples;
   stats_.bm_rereads += c.passes - samples;
@@ -241,7 +249,19 @@ UpdateReport Tile::update(const UpdateRequest& req) {
   return rep;
 }
 
+void Tile::set_line_probe(LineProbe* probe) {
+  probe_ = probe;
+  if (!probe_) return;
+  LineWindow& w = probe_->window;
+  w.r1 = std::clamp<Index>(w.r1, 0, out_);
+  w.r0 = std::clamp<Index>(w.r0, 0, w.r1);
+  w.c1 = std::clamp<Index>(w.c1, 0, in_);
+  w.c0 = std::clamp<Index>(w.c0, 0, w.c1);
+  probe_->clear();
+}
+
 OpCost Tile::run_op(TileOp op, const std::function<OpCost()>& kernel) {
+  if (probe_) probe_->clear();
   if (!hook_) return kernel();
   OpCost cost;
   hook_->run(*this, op, [&] { return cost = kernel(); });
@@ -358,6 +378,12 @@ void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fi
       up[size_t(r0 + i)] = uint64_t(pos);
       down[size_t(r0 + i)] = uint64_t(neg);
     }
+    if (probe_) {  // the window's rows of this block (each block its own rows: no race)
+      const LineWindow& lw = probe_->window;
+      for (Index r = std::max(r0, lw.r0); r < std::min(r1, lw.r1); ++r)
+        for (Index c = lw.c0; c < lw.c1; ++c)
+          probe_->pulses[std::size_t((r - lw.r0) * lw.cols() + (c - lw.c0))] += counts(r - r0, c);
+    }
     if (cell_->routes_unchanged()) {
       device_->apply_pulses(cells_.dev[0], counts, cycle, kEventsPerUpdate * e, r0);
     } else {
@@ -446,6 +472,7 @@ void Tile::load_state(const StateMap& s, const std::string& prefix) {
 Tile Tile::fork(uint32_t k) const {
   Tile t(*this);
   t.hook_ = nullptr;  // a fork is a what-if copy: not timed, not in the ledger
+  t.probe_ = nullptr;
   t.stream_seed_ = mix64(stream_seed_ ^ mix64(0x666F726BULL + k));
   t.scheme_->fork_streams(k);
   return t;

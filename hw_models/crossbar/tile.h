@@ -61,6 +61,7 @@
 #include "hw_models/core/params.h"
 #include "hw_models/cells/unit_cell.h"
 #include "hw_models/core/rng.h"
+#include "hw_models/crossbar/line_probe.h"
 #include "hw_models/crossbar/timing_hook.h"
 #include "hw_models/devices/device_model.h"
 #include "hw_models/periphery/periphery.h"
@@ -146,6 +147,11 @@ class Tile {
   // the SystemC timing shell. Null (the default) costs one branch. Not owned; fork() drops it.
   void set_timing_hook(TimingHook* hook) { hook_ = hook; }
   TimingHook* timing_hook() const { return hook_; }
+  // Optional record of a window of lines (line_probe.h: pulse trains, per-cell pulses,
+  // converter values), cleared at the start of every operation; the window is clipped to the
+  // tile. Not owned; fork() drops it.
+  void set_line_probe(LineProbe* probe);
+  LineProbe* line_probe() const { return probe_; }
 
   const ReadStats& read_stats() const { return stats_; }
   const TileParams& tile_params() const { return tp_; }
@@ -212,6 +218,7 @@ class Tile {
   mutable Matrix w_;                // cached weights()
   mutable bool w_dirty_ = true;
   TimingHook* hook_ = nullptr;  // see set_timing_hook
+  LineProbe* probe_ = nullptr;  // see set_line_probe
 };
 
 // Slots of a pulse-count write done row after row with the columns of a row in parallel:

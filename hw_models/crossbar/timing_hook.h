@@ -59,7 +59,8 @@ class RunInstrument {
  public:
   virtual ~RunInstrument() = default;
   // A hook for `tile`, named hierarchically in traces (`name` like "layer0"); valid for the run.
-  virtual TimingHook* attach(const Tile& tile, const std::string& name) = 0;
+  // A timed trace with a pulse-level window also sets the tile's line probe (Tile::set_line_probe).
+  virtual TimingHook* attach(Tile& tile, const std::string& name) = 0;
   // The learning-rule phase now starting ("estimate", "free", "nudged", "perturb", "update",
   // "eval", ...); any label is accepted.
   virtual void rule_phase(const std::string& label) = 0;

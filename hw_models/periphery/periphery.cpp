@@ -134,31 +134,53 @@ std::vector<uint32_t> Periphery::adc(BatchMatrix& y) const {
 
 std::vector<uint32_t> Periphery::pass(const AnalogArray& a, const BatchMatrix& xin,
                                       BatchMatrix& y, const Rng& noise, uint64_t event,
-                                      const std::vector<uint32_t>& lanes,
-                                      ReadCounts& counts) const {
+                                      const std::vector<uint32_t>& lanes, ReadCounts& counts,
+                                      const ConversionWindow* probe, Index samples) const {
   BatchMatrix xq = xin;
   counts.input_clips += dac(xq);
   counts.passes += uint64_t(xq.cols());
   analog_mvm(a, xq, y);
   output_noise(xq, y, noise, event, lanes);
-  return adc(y);
+  std::vector<uint32_t> sat = adc(y);
+  if (probe) record(*probe, xq, y, lanes, samples);
+  return sat;
+}
+
+void Periphery::record(const ConversionWindow& probe, const Eigen::Ref<const BatchMatrix>& xq,
+                       const BatchMatrix& y, const std::vector<uint32_t>& lanes,
+                       Index samples) const {
+  // A quantised value is a whole number of LSBs (up to float rounding): its code.
+  auto code = [](double v, bool quantised, double lsb) {
+    return quantised ? std::round(v / lsb) : v;
+  };
+  const bool qi = p_.quantize_in(), qo = p_.quantize_out();
+  const double in_lsb = p_.inp_res * 2 * p_.inp_bound, out_lsb = p_.out_res * 2 * p_.out_bound;
+  for (Index k = 0; k < xq.cols(); ++k) {
+    ConversionPass c;
+    c.sample = lanes.empty() ? uint32_t(k) : uint32_t(lanes[std::size_t(k)] % uint32_t(samples));
+    for (Index i = probe.in0; i < probe.in1; ++i) c.dac.push_back(code(double(xq(i, k)), qi, in_lsb));
+    for (Index i = probe.out0; i < probe.out1; ++i) c.adc.push_back(code(double(y(i, k)), qo, out_lsb));
+    probe.passes->push_back(std::move(c));
+  }
 }
 
 ReadCounts Periphery::read(const AnalogArray& a, const Eigen::Ref<const BatchMatrix>& x,
-                           BatchMatrix& y, const Rng& noise, uint64_t event) const {
+                           BatchMatrix& y, const Rng& noise, uint64_t event,
+                           const ConversionWindow* probe) const {
   ReadCounts counts;
   const Index nb = x.cols();
   if (p_.is_perfect) {
     y.resize(a.lines_out(), nb);
     a.mvm(x, y);
     counts.passes = uint64_t(nb);
+    if (probe) record(*probe, x, y, {}, nb);
     return counts;
   }
   const SampleRow scale = input_scale(x);
   const BatchMatrix xs = x.array().rowwise() / scale;
   std::vector<uint32_t> lanes(static_cast<size_t>(nb));
   for (Index b = 0; b < nb; ++b) lanes[size_t(b)] = uint32_t(b);
-  std::vector<uint32_t> sat = pass(a, xs, y, noise, event, lanes, counts);
+  std::vector<uint32_t> sat = pass(a, xs, y, noise, event, lanes, counts, probe, nb);
 
   // Iterative bound management: re-read the saturated samples with the input halved until no
   // output saturates or the factor reaches max_bm_factor; the output is scaled back.
@@ -180,7 +202,7 @@ ReadCounts Periphery::read(const AnalogArray& a, const Eigen::Ref<const BatchMat
         xr.col(Index(k)) = xs.col(b) / bm(b);
         lr[k] = uint32_t(nb) * round + uint32_t(b);
       }
-      const std::vector<uint32_t> sr = pass(a, xr, yr, noise, event, lr, counts);
+      const std::vector<uint32_t> sr = pass(a, xr, yr, noise, event, lr, counts, probe, nb);
       for (size_t k = 0; k < todo.size(); ++k) {
         const Index b = todo[k];
         y.col(b) = yr.col(Index(k));
@@ -192,6 +214,17 @@ ReadCounts Periphery::read(const AnalogArray& a, const Eigen::Ref<const BatchMat
   }
   for (uint32_t s : sat) counts.saturations += s;
   y.array().rowwise() *= scale * bm;
+  if (probe) {
+    // Each pass's output scale: its sample's input scale times the bound-management factor
+    // of its round (2^round).
+    const std::size_t first = probe->passes->size() - std::size_t(counts.passes);
+    std::vector<Scalar> factor(std::size_t(nb), Scalar(1));
+    for (std::size_t k = first; k < probe->passes->size(); ++k) {
+      ConversionPass& c = (*probe->passes)[k];
+      c.scale = double(scale(c.sample) * factor[c.sample]);
+      factor[c.sample] *= 2;
+    }
+  }
   return counts;
 }
 

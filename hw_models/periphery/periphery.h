@@ -27,6 +27,7 @@
 #include "hw_models/core/params.h"
 #include "hw_models/core/rng.h"
 #include "hw_models/core/types.h"
+#include "hw_models/crossbar/line_probe.h"
 
 namespace xb::hw {
 
@@ -92,6 +93,13 @@ struct ReadCounts {
 
 using SampleRow = Eigen::Array<Scalar, 1, Eigen::Dynamic>;  // one value per sample
 
+// Lines of a read whose converter values are recorded, pass by pass (line_probe.h): input
+// lines [in0, in1), output lines [out0, out1).
+struct ConversionWindow {
+  Index in0 = 0, in1 = 0, out0 = 0, out1 = 0;
+  std::vector<ConversionPass>* passes = nullptr;
+};
+
 class Periphery {
  public:
   explicit Periphery(const PeripheryParams& p = {}) : p_(p) {}
@@ -101,8 +109,10 @@ class Periphery {
   // per pass DAC -> analog MVM -> output noise -> ADC, repeated with halved inputs for the
   // samples that saturated (bound management), and the scales undone. Noise draws come from
   // `noise` at (event, lane); lane = sample, + B·k for the k-th bound-management round.
+  // `probe` (optional) records the converter values of a window of lines.
   ReadCounts read(const AnalogArray& a, const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y,
-                  const Rng& noise, uint64_t event) const;
+                  const Rng& noise, uint64_t event,
+                  const ConversionWindow* probe = nullptr) const;
 
   // Noise management: each sample's input scale (max |x| with abs_max; 1 when off or zero).
   SampleRow input_scale(const Eigen::Ref<const BatchMatrix>& x) const;
@@ -123,7 +133,12 @@ class Periphery {
   // One pass of the stages DAC -> MVM -> noise -> ADC over already scaled inputs.
   std::vector<uint32_t> pass(const AnalogArray& a, const BatchMatrix& xin, BatchMatrix& y,
                              const Rng& noise, uint64_t event, const std::vector<uint32_t>& lanes,
-                             ReadCounts& counts) const;
+                             ReadCounts& counts, const ConversionWindow* probe,
+                             Index samples) const;
+  // Appends one ConversionPass per column of xq and y (its sample: lane mod `samples`; no
+  // lanes: the column) in LSB codes where the converters quantise; read sets the scales.
+  void record(const ConversionWindow& probe, const Eigen::Ref<const BatchMatrix>& xq,
+              const BatchMatrix& y, const std::vector<uint32_t>& lanes, Index samples) const;
   // Samples per parallel block of the per-sample stages: about 16k values each.
   static Index sample_block(Index lines);
 

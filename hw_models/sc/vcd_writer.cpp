@@ -71,13 +71,19 @@ VcdWriter::~VcdWriter() {
 
 int VcdWriter::add_integer(const std::string& name) {
   if (header_) throw std::logic_error("VcdWriter: declaration after the first sample");
-  vars_.push_back({name, code_of(vars_.size()), false, 0, 0, true});
+  vars_.push_back({name, code_of(vars_.size()), false, false, 0, 0, true});
+  return int(vars_.size() - 1);
+}
+
+int VcdWriter::add_bit(const std::string& name) {
+  if (header_) throw std::logic_error("VcdWriter: declaration after the first sample");
+  vars_.push_back({name, code_of(vars_.size()), false, true, 0, 0, true});
   return int(vars_.size() - 1);
 }
 
 int VcdWriter::add_real(const std::string& name) {
   if (header_) throw std::logic_error("VcdWriter: declaration after the first sample");
-  vars_.push_back({name, code_of(vars_.size()), true, 0, 0, true});
+  vars_.push_back({name, code_of(vars_.size()), true, false, 0, 0, true});
   return int(vars_.size() - 1);
 }
 
@@ -115,8 +121,8 @@ void VcdWriter::write_header() {
         const Var& x = v[i];
         const std::string leaf = x.name.substr(x.name.rfind('.') + 1);
         // Integers carry an explicit range, so GTKWave names them `leaf[63:0]` (the .gtkw uses it).
-        o << "$var " << (x.real ? "real 64 " : "wire 64 ") << x.code << " " << leaf
-          << (x.real ? "" : " [63:0]") << " $end\n";
+        o << "$var " << (x.real ? "real 64 " : x.bit ? "wire 1 " : "wire 64 ") << x.code << " "
+          << leaf << (x.real || x.bit ? "" : " [63:0]") << " $end\n";
       }
       for (const auto& k : n.kids) {
         o << "$scope module " << k->name << " $end\n";
@@ -134,6 +140,8 @@ void VcdWriter::write_value(const Var& v) {
     char buf[40];
     std::snprintf(buf, sizeof buf, "r%.17g ", v.rv);
     out_ << buf << v.code << "\n";
+  } else if (v.bit) {
+    out_ << (v.iv ? '1' : '0') << v.code << "\n";
   } else {
     out_ << binary(v.iv) << " " << v.code << "\n";
   }

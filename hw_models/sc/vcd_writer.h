@@ -5,7 +5,8 @@
 // writes only value changes, at the times a tile process publishes them.
 //
 // Names are dotted ("top.layer0.tile.pulses_up") and become nested $scope modules. Integers
-// are 64-bit wires, doubles `real` (GTKWave draws them as analog). The time unit is explicit.
+// are 64-bit wires, bits 1-bit wires (a line's pulses), doubles `real` (GTKWave draws them as
+// analog). The time unit is explicit.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,7 @@ class VcdWriter {
   // Declarations (before the first sample). Returns the signal's handle.
   int add_integer(const std::string& dotted_name);
   int add_real(const std::string& dotted_name);
+  int add_bit(const std::string& dotted_name);  // set(id, 0 or 1)
 
   void set(int id, uint64_t v);
   void set(int id, double v);
@@ -39,6 +41,7 @@ class VcdWriter {
   struct Var {
     std::string name, code;
     bool real = false;
+    bool bit = false;
     uint64_t iv = 0;
     double rv = 0;
     bool dirty = true;

@@ -11,6 +11,7 @@ TileCounts& EnergyLedger::add(const Tile& tile, const std::string& name) {
   c.name = name;
   c.rows = tile.out_size();
   c.cols = tile.in_size();
+  c.devices = tile.devices();
   c.index = tiles_.size();
   tiles_.push_back(c);
   eval_tiles_.push_back(c);
@@ -41,10 +42,18 @@ uint64_t count_product(uint64_t a, uint64_t b, const TileCounts& c, const char* 
 
 }  // namespace
 
-void EnergyLedger::record(const TileCounts& row, const OpCost& cost) {
+Placement EnergyLedger::record(const TileCounts& row, const OpCost& cost) {
   TileCounts& c = (eval_ ? eval_tiles_ : tiles_)[row.index];
   count(c, cost);
-  add_count(c.busy_cycles, op_cycles(cost, t_), c, "busy cycles");
+  Placement p;
+  p.cycles = op_cycles(cost, t_);
+  add_count(c.busy_cycles, p.cycles, c, "busy cycles");
+  const uint64_t before = schedule_.makespan();
+  const bool read = cost.op == TileOp::forward || cost.op == TileOp::backward;
+  p.slot = schedule_.place(row.index, cost.op, p.cycles, read ? cost.read_passes : 0);
+  p.grew = schedule_.makespan() - before;
+  elapsed_[eval_ ? 1 : 0] += p.grew;
+  return p;
 }
 
 void EnergyLedger::count(TileCounts& c, const OpCost& cost) {
@@ -84,7 +93,7 @@ namespace {
 
 // Totals, energies and per-tile rows of one phase; returns its energy in J.
 double phase_summary(const std::deque<TileCounts>& tiles, const EnergyParams& p,
-                     const TimingParams& tp, nlohmann::ordered_json& l) {
+                     const TimingParams& tp, uint64_t elapsed, nlohmann::ordered_json& l) {
   nlohmann::ordered_json per;
   uint64_t busy = 0;
   for (const auto& c : tiles) busy += c.busy_cycles;
@@ -113,7 +122,7 @@ double phase_summary(const std::deque<TileCounts>& tiles, const EnergyParams& p,
     j["read_energy_J"] = t.read_energy(p);
     j["busy_cycles"] = t.busy_cycles;
     j["busy_s"] = double(t.busy_cycles) * tp.clock;
-    j["utilisation"] = busy ? double(t.busy_cycles) / double(busy) : 0.0;
+    j["utilisation"] = elapsed ? double(t.busy_cycles) / double(elapsed) : 0.0;
     per[t.name] = j;
     up += t.pulses_up;
     down += t.pulses_down;
@@ -138,6 +147,7 @@ double phase_summary(const std::deque<TileCounts>& tiles, const EnergyParams& p,
   l["write_energy_J"] = e_write;
   l["read_energy_J"] = e_read;
   l["busy_cycles"] = busy;
+  l["elapsed_cycles"] = elapsed;
   l["tiles"] = tiles.empty() ? nlohmann::ordered_json::object() : per;
   return e_write + e_read;
 }
@@ -146,16 +156,27 @@ double phase_summary(const std::deque<TileCounts>& tiles, const EnergyParams& p,
 
 void EnergyLedger::write_summary(nlohmann::ordered_json& s) const {
   nlohmann::ordered_json train, eval;
-  s["energy_total_J"] = phase_summary(tiles_, p_, t_, train);
+  s["energy_total_J"] = phase_summary(tiles_, p_, t_, elapsed_[0], train);
+  // Area belongs to the tile, not a phase: a tile ever read backward has converters on both
+  // sides.
+  double area = 0;
+  for (std::size_t i = 0; i < tiles_.size(); ++i) {
+    const TileCounts& c = tiles_[i];
+    const bool backward = c.backward_passes + eval_tiles_[i].backward_passes > 0;
+    const TileArea a = tile_area(c.rows, c.cols, c.devices, backward, t_.adc_share, a_);
+    train["tiles"][c.name]["area_um2"] = a.to_json_um2();
+    area += a.total();
+  }
+  s["area_mm2"] = area * 1e6;
   s["ledger"] = train;
-  s["eval_energy_J"] = phase_summary(eval_tiles_, p_, t_, eval);
+  s["eval_energy_J"] = phase_summary(eval_tiles_, p_, t_, elapsed_[1], eval);
   s["ledger_eval"] = eval;
 }
 
 void CountingHook::run(const Tile&, TileOp, const std::function<OpCost()>& kernel) {
   const OpCost cost = kernel();
-  l_.record(c_, cost);
-  if (!l_.eval()) cycles_ += op_cycles(cost, t_);
+  const Placement p = l_.record(c_, cost);
+  if (!l_.eval()) cycles_ += p.grew;
 }
 
 }  // namespace xb::timing

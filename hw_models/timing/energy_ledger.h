@@ -16,6 +16,8 @@
 
 #include "hw_models/crossbar/tile.h"
 #include "hw_models/crossbar/timing_hook.h"
+#include "hw_models/timing/area_model.h"
+#include "hw_models/timing/schedule.h"
 #include "hw_models/timing/timing_params.h"
 
 namespace xb::timing {
@@ -29,6 +31,7 @@ struct TileCounts {
   std::string name;
   std::size_t index = 0;                               // the row's place in the ledger
   Index rows = 0, cols = 0;                            // out_size x in_size
+  int devices = 1;                                     // devices per cross-point (unit cell)
   uint64_t forward_passes = 0, backward_passes = 0;    // one pass = one sample read (re-reads too)
   uint64_t adc_saturations = 0;                        // outputs saturated on their final read
   uint64_t dac_conversions = 0, adc_conversions = 0, cell_reads = 0;
@@ -44,25 +47,38 @@ struct TileCounts {
   }
 };
 
+// Where one operation went: its interval on the schedule and how much it lengthened the run.
+struct Placement {
+  Slot slot;
+  uint64_t cycles = 0;  // its latency
+  uint64_t grew = 0;    // cycles by which it moved the run's end (makespan) on
+};
+
 class EnergyLedger {
  public:
-  // `t` gives each operation's latency (latency_model.h) for the tiles' busy cycles.
-  EnergyLedger(const EnergyParams& p, const TimingParams& t) : p_(p), t_(t) {}
+  // `t` gives each operation's latency (latency_model.h) and the schedule (schedule.h) that
+  // places it; `a` the tiles' area (area_model.h).
+  EnergyLedger(const EnergyParams& p, const TimingParams& t, const AreaParams& a = {})
+      : p_(p), t_(t), a_(a), schedule_(schedule_kind(t.schedule)) {}
   // A new row for `tile`; the reference stays valid for the ledger's lifetime.
   TileCounts& add(const Tile& tile, const std::string& name);
   // From now on, operations are evaluation (true) or training (false, the start) work.
   void set_eval(bool eval) { eval_ = eval; }
   bool eval() const { return eval_; }
   // Adds one operation's cost and latency to a tile's row (its evaluation twin in the eval
-  // phase).
-  void record(const TileCounts& c, const OpCost& cost);
+  // phase) and places it on the schedule.
+  Placement record(const TileCounts& c, const OpCost& cost);
   // Adds one operation's cost to the counts of `c`.
   static void count(TileCounts& c, const OpCost& cost);
   uint64_t total_pulses() const;
+  // The end of the last operation on the schedule: the run's length so far, in cycles.
+  uint64_t makespan() const { return schedule_.makespan(); }
   // "ledger" (training: totals, energies in J, per tile), top-level energy_total_J (training)
-  // and "ledger_eval" with eval_energy_J (the evaluations' reads). Per tile and phase also
-  // busy_cycles, busy_s and utilisation, the tile's share of the phase's busy time (tiles work
-  // one after another, so the phase lasts the sum of their busy times).
+  // and "ledger_eval" with eval_energy_J (the evaluations' reads). Per phase elapsed_cycles
+  // (the cycles by which its operations moved the run's end on; with the sequential schedule
+  // the sum of its busy cycles), per tile and phase busy_cycles, busy_s and utilisation
+  // (busy / the phase's elapsed cycles); per tile its area (area_um2, by part) and in total
+  // area_mm2.
   void write_summary(nlohmann::ordered_json& s) const;
   const std::deque<TileCounts>& tiles() const { return tiles_; }
   const std::deque<TileCounts>& eval_tiles() const { return eval_tiles_; }
@@ -71,22 +87,23 @@ class EnergyLedger {
  private:
   EnergyParams p_;
   TimingParams t_;
+  AreaParams a_;
   std::deque<TileCounts> tiles_, eval_tiles_;  // deque: add() keeps earlier references valid
   bool eval_ = false;
+  Schedule schedule_;
+  uint64_t elapsed_[2] = {0, 0};  // training, evaluation
 };
 
-// The functional-mode hook: runs the kernel inline, counts it and adds its cycles to `cycles`
-// outside the eval phase (RunInstrument::device_seconds).
+// The functional-mode hook: runs the kernel inline, counts it and adds the cycles by which it
+// lengthened the run to `cycles` outside the eval phase (RunInstrument::device_seconds).
 class CountingHook : public TimingHook {
  public:
-  CountingHook(EnergyLedger& l, TileCounts& c, const TimingParams& t, uint64_t& cycles)
-      : l_(l), c_(c), t_(t), cycles_(cycles) {}
+  CountingHook(EnergyLedger& l, TileCounts& c, uint64_t& cycles) : l_(l), c_(c), cycles_(cycles) {}
   void run(const Tile& tile, TileOp op, const std::function<OpCost()>& kernel) override;
 
  private:
   EnergyLedger& l_;
   TileCounts& c_;
-  const TimingParams& t_;
   uint64_t& cycles_;
 };
 

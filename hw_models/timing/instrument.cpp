@@ -9,9 +9,10 @@ namespace {
 
 class FunctionalInstrument : public Instrument {
  public:
-  FunctionalInstrument(const TimingParams& t, const EnergyParams& e) : Instrument(e, t), t_(t) {}
-  hw::TimingHook* attach(const hw::Tile& tile, const std::string& name) override {
-    hooks_.emplace_back(ledger_, ledger_.add(tile, name), t_, cycles_);
+  FunctionalInstrument(const TimingParams& t, const EnergyParams& e, const AreaParams& a)
+      : Instrument(e, t, a), t_(t) {}
+  hw::TimingHook* attach(hw::Tile& tile, const std::string& name) override {
+    hooks_.emplace_back(ledger_, ledger_.add(tile, name), cycles_);
     return &hooks_.back();
   }
   void rule_phase(const std::string& label) override { ledger_.set_eval(label == "eval"); }
@@ -43,14 +44,15 @@ void set_timed_instrument_factory(TimedInstrumentFactory f) { timed_factory() = 
 std::unique_ptr<Instrument> Instrument::create(Config& cfg, const std::string& mode, bool trace) {
   const auto t = read_params<TimingParams>(Scope(cfg, "timing"));
   const auto e = read_params<EnergyParams>(Scope(cfg, "energy"));
+  const auto a = read_params<AreaParams>(Scope(cfg, "area"));
   const auto tr = read_params<TraceParams>(Scope(cfg, "trace"));
   if (mode == "timed") {
     if (!timed_factory())
       throw ConfigError("--mode timed: this program was built without the SystemC shell");
-    return timed_factory()(t, e, tr, trace);
+    return timed_factory()(t, e, a, tr, trace);
   }
   if (trace) throw ConfigError("--trace needs --mode timed (the trace is drawn over simulated time)");
-  return std::make_unique<FunctionalInstrument>(t, e);
+  return std::make_unique<FunctionalInstrument>(t, e, a);
 }
 
 }  // namespace xb::timing

@@ -25,8 +25,8 @@ namespace xb::timing {
 
 class Instrument : public hw::RunInstrument {
  public:
-  // Reads and validates `timing:`, `energy:` and `trace:` (always, so a config means the same
-  // in both modes). mode: functional | timed; trace: write <run_dir>/trace.vcd (timed only).
+  // Reads and validates `timing:`, `energy:`, `area:` and `trace:` (always, so a config means
+  // the same in both modes). mode: functional | timed; trace: write <run_dir>/trace.vcd (timed only).
   static std::unique_ptr<Instrument> create(Config& cfg, const std::string& mode, bool trace);
 
   // Runs `body` (the experiment) with this instrument current; timed: inside the controller.
@@ -38,13 +38,15 @@ class Instrument : public hw::RunInstrument {
   const EnergyLedger& ledger() const { return ledger_; }
 
  protected:
-  Instrument(const EnergyParams& e, const TimingParams& t) : ledger_(e, t) {}
+  Instrument(const EnergyParams& e, const TimingParams& t, const AreaParams& a)
+      : ledger_(e, t, a) {}
   EnergyLedger ledger_;
 };
 
 // How timed mode is built; set by sc::enable_timed_mode().
 using TimedInstrumentFactory = std::unique_ptr<Instrument> (*)(const TimingParams&,
                                                                 const EnergyParams&,
+                                                                const AreaParams&,
                                                                 const TraceParams&, bool trace);
 void set_timed_instrument_factory(TimedInstrumentFactory f);
 

@@ -33,6 +33,7 @@ void TimingParams::validate(const Scope& s) const {
   require_latency(s, "t_adc", t_adc, clock);
   require_latency(s, "t_pulse", t_pulse, clock);
   s.require_in("adc_share", adc_share, 1, 1 << 20);
+  s.require_one_of("schedule", schedule, {"sequential", "tile_parallel", "layer_pipelined"});
 }
 
 void EnergyParams::validate(const Scope& s) const {
@@ -59,6 +60,20 @@ void TraceParams::validate(const Scope& s) const {
   if (cells.size() == 4)
     s.require(cells[0] >= 0 && cells[2] >= 0 && cells[1] > cells[0] && cells[3] > cells[2],
               "cells", cells[0], "needs 0 <= row0 < row1 and 0 <= col0 < col1");
+  s.require(lines.empty() || lines.size() == 4, "lines", lines.size(),
+            "must be [] or [row0, row1, col0, col1] with (row1 - row0)·(col1 - col0) <= 1024");
+  if (lines.size() == 4) {
+    s.require(lines[0] >= 0 && lines[2] >= 0 && lines[1] > lines[0] && lines[3] > lines[2],
+              "lines", lines[0], "needs 0 <= row0 < row1 and 0 <= col0 < col1");
+    // Every traced cell is a few signals and every slot an event: a window is for looking at.
+    s.require(int64_t(lines[1] - lines[0]) * (lines[3] - lines[2]) <= 1024, "lines",
+              (lines[1] - lines[0]) * (lines[3] - lines[2]),
+              "cells in the window must be at most 1024 (a window to look at in GTKWave)");
+  }
+  s.require(std::isfinite(g_min) && g_min >= 0 && g_min < 1, "g_min", g_min,
+            "must be a conductance from 0 to 1 S");
+  s.require(std::isfinite(g_max) && g_max > g_min && g_max <= 1, "g_max", g_max,
+            "must be a conductance above g_min, at most 1 S");
 }
 
 bool TraceParams::has(const std::string& signal) const {

@@ -36,6 +36,7 @@ struct TimingParams {
   double t_adc = 1e-9;
   int adc_share = 8;
   double t_pulse = 10e-9;
+  std::string schedule = "sequential";
 
   template <class F>
   void bind(F&& f) {
@@ -50,6 +51,11 @@ struct TimingParams {
     f("adc_share", adc_share, "", "output columns sharing one ADC (converted one after another)");
     f("t_pulse", t_pulse, "s",
       "one bit-line slot of a pulsed update (write pulse + gap); one clock to 1 s");
+    f("schedule", schedule, "",
+      "which tile operations overlap (schedule.h): sequential (one tile at a time) | "
+      "tile_parallel (tiles without a data dependency at once: the updates of a step) | "
+      "layer_pipelined (tile_parallel, and the layers of a read chain work on different "
+      "samples of the batch at once); only times change, never the weights");
   }
   void validate(const Scope& s) const;
 };
@@ -89,6 +95,9 @@ struct TraceParams {
   double stop = 0.0;
   std::vector<std::string> signals = trace_signal_names();
   std::vector<int> cells = {0, 4, 0, 4};
+  std::vector<int> lines;
+  double g_min = 1e-7;
+  double g_max = 5e-6;
 
   template <class F>
   void bind(F&& f) {
@@ -100,11 +109,26 @@ struct TraceParams {
       "signals to write: phase, pulses_up, pulses_down, adc_sat, g_mean, g_min, g_max, cells, "
       "loss, rule_phase");
     f("cells", cells, "",
-      "window of traced cell conductances [row0, row1, col0, col1) per tile ([] for none)");
+      "window of traced cells [row0, row1, col0, col1) per tile: weight and conductance of "
+      "each device ([] for none)");
+    f("lines", lines, "",
+      "pulse-level window [row0, row1, col0, col1) per tile: the pulse trains of its rows and "
+      "columns slot by slot, the coincidences and pulses of its cells, the DAC and ADC codes "
+      "of its lines per read pass ([]: none, the default)");
+    f("g_min", g_min, "S",
+      "conductance of a device at its nominal w_min, for the traced conductances (100 nS: "
+      "MLP+NeuroSim IdealDevice)");
+    f("g_max", g_max, "S",
+      "conductance of a device at its nominal w_max (5 µS: MLP+NeuroSim IdealDevice, as "
+      "energy.e_pulse)");
   }
   void validate(const Scope& s) const;
   bool has(const std::string& signal) const;
   double unit_seconds() const;
+  // A device state w in S, mapped linearly from the device's nominal [w_min, w_max].
+  double conductance(double w, double w_min, double w_max) const {
+    return g_min + (w - w_min) / (w_max - w_min) * (g_max - g_min);
+  }
 };
 
 }  // namespace xb::timing

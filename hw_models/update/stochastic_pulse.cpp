@@ -100,6 +100,25 @@ void StochasticPulseScheme::apply_rank1(Tile& tile, const Scalar* x, const Scala
     }
   }, 64);
   for (uint8_t c : clipped) prob_clipped_ += c;
+  if (LineProbe* probe = tile.line_probe()) {
+    // The window's trains, bit by bit, and each line's pulse polarity (a cell moves by the
+    // product: +1 raises W).
+    const LineWindow& w = probe->window;
+    PulseTrains t;
+    t.bl = pl.bl;
+    auto bit = [&](const std::vector<uint32_t>& mask, Index line, int k) {
+      return uint8_t(mask[size_t(line * nw + k / 32)] >> (k & 31) & 1u);
+    };
+    for (Index i = w.r0; i < w.r1; ++i) {
+      for (int k = 0; k < pl.bl; ++k) t.row_bits.push_back(bit(dmask, i, k));
+      t.row_sign.push_back(int8_t((dsgn[size_t(i)] ^ (lr > 0 ? -1 : 0)) ? -1 : 1));
+    }
+    for (Index j = w.c0; j < w.c1; ++j) {
+      for (int k = 0; k < pl.bl; ++k) t.col_bits.push_back(bit(xmask, j, k));
+      t.col_sign.push_back(int8_t(xsgn[size_t(j)] ? -1 : 1));
+    }
+    probe->trains.push_back(std::move(t));
+  }
 
   // Pulse sign −sign(lr)·sign(d_i)·sign(x_j): as a mask m (0 = positive, −1 = negative),
   // m = sx ^ sd ^ flip, and n = (c ^ m) − m is c or −c.

@@ -265,7 +265,7 @@ TEST(ParameterConformance, EverySchemeKeyActs) {
 TEST(ParameterConformance, EveryHardwareSectionKeyActs) {
   const std::string base =
       std::string(kAnalog) + "device: {type: soft_bounds}\nscheme: {type: stochastic_pulse}\n";
-  for (const char* section : {"periphery", "tile", "network", "energy"})
+  for (const char* section : {"periphery", "tile", "network", "energy", "area"})
     expect_all_act(check(section, base, section, rows_of("sections", section)), section);
 }
 
@@ -277,6 +277,7 @@ TEST(ParameterConformance, TimedModeSectionKeysAct) {
                  "timing");
   expect_all_act(check("trace", base, "trace", rows_of("sections", "trace"), "--mode timed --trace",
                        {{"trace.signals", {"[phase, loss]"}}, {"trace.cells", {"[0, 2, 0, 2]"}},
+                        {"trace.lines", {"[0, 2, 0, 2]"}},
                         {"trace.start", {"1e-7"}}, {"trace.stop", {"1e-6"}}}),
                  "trace");
 }

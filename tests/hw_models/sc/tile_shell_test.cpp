@@ -197,14 +197,15 @@ std::set<std::string> vcd_names(const std::string& text) {
   return names;
 }
 
-// Last value of each integer var, by full name.
-std::map<std::string, uint64_t> vcd_last_integers(const std::string& text) {
+// Every value change of every var, by full name: (time, value); bits and integers as numbers.
+std::map<std::string, std::vector<std::pair<uint64_t, double>>> vcd_changes(const std::string& text) {
   std::map<std::string, std::string> code_to_name;
+  std::map<std::string, std::vector<std::pair<uint64_t, double>>> out;
   std::vector<std::string> scope;
   std::istringstream in(text);
   std::string line;
-  std::map<std::string, uint64_t> last;
   bool body = false;
+  uint64_t t = 0;
   while (std::getline(in, line)) {
     std::istringstream ls(line);
     std::string tok;
@@ -219,7 +220,7 @@ std::map<std::string, uint64_t> vcd_last_integers(const std::string& text) {
         } else if (tok == "$var") {
           std::string type, width, code, name, full;
           ls >> type >> width >> code >> name;
-          for (const auto& s : scope) full += s + ".";
+          for (const auto& sc : scope) full += sc + ".";
           code_to_name[code] = full + name;
         } else if (tok == "$enddefinitions") {
           body = true;
@@ -227,15 +228,24 @@ std::map<std::string, uint64_t> vcd_last_integers(const std::string& text) {
       }
       continue;
     }
-    if (line.size() > 1 && line[0] == 'b') {
+    if (line.empty() || line[0] == '$') continue;
+    if (line[0] == '#') {
+      t = std::stoull(line.substr(1));
+    } else if (line[0] == 'r' || line[0] == 'b') {
       const auto sp = line.find(' ');
-      const std::string bits = line.substr(1, sp - 1), code = line.substr(sp + 1);
-      uint64_t v = 0;
-      for (char c : bits) v = v * 2 + (c == '1');
-      last[code_to_name[code]] = v;
+      const std::string v = line.substr(1, sp - 1), code = line.substr(sp + 1);
+      double value = 0;
+      if (line[0] == 'r') {
+        value = std::stod(v);
+      } else {
+        for (char c : v) value = value * 2 + (c == '1');
+      }
+      out[code_to_name[code]].push_back({t, value});
+    } else {
+      out[code_to_name[line.substr(1)]].push_back({t, double(line[0] == '1')});
     }
   }
-  return last;
+  return out;
 }
 
 TEST(TileShell, TraceSurvivesGtkwaveRoundTripAndPulsesMatchTheLedger) {
@@ -265,10 +275,11 @@ TEST(TileShell, TraceSurvivesGtkwaveRoundTripAndPulsesMatchTheLedger) {
   const std::set<std::string> names = vcd_names(vcd);
   for (const char* n : {"top.layer0.tile.pulses_up", "top.layer1.tile.pulses_down",
                         "top.layer0.tile.phase", "top.layer0.tile.adc_sat",
-                        "top.layer1.tile.g_mean", "top.layer0.tile.cells.g_1_2",
+                        "top.layer1.tile.g_mean", "top.layer0.tile.cells.c1_2.w",
+                        "top.layer0.tile.cells.c1_2.G0_uS",
                         "top.controller.loss", "top.controller.rule_phase"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 2u * (7 + 6) + 2);
+  EXPECT_EQ(names.size(), 2u * (7 + 2 * 6) + 2);
 
   const std::string cmd = "cd " + dir.string() +
                           " && vcd2fst trace.vcd trace.fst >/dev/null 2>&1"
@@ -281,8 +292,8 @@ TEST(TileShell, TraceSurvivesGtkwaveRoundTripAndPulsesMatchTheLedger) {
   // after the round trip.
   for (const std::string* text : {&vcd, &back}) {
     uint64_t sum = 0;
-    for (const auto& [name, v] : vcd_last_integers(*text))
-      if (name.find(".pulses_") != std::string::npos) sum += v;
+    for (const auto& [name, v] : vcd_changes(*text))
+      if (name.find(".pulses_") != std::string::npos) sum += uint64_t(v.back().second);
     EXPECT_EQ(sum, s["ledger"]["pulses"].get<uint64_t>());
   }
   EXPECT_GT(s["ledger"]["pulses"].get<uint64_t>(), 0u);
@@ -313,6 +324,164 @@ TEST(TileShell, TraceWindowAndSelectionKeepTheFileSmall) {
     }
   EXPECT_GT(stamps, 1);
   fs::remove_all(dir);
+}
+
+// Times at which a bit signal rises.
+std::set<uint64_t> rises(const std::vector<std::pair<uint64_t, double>>& v) {
+  std::set<uint64_t> r;
+  double prev = 0;
+  for (const auto& [t, x] : v) {
+    if (x == 1 && prev == 0) r.insert(t);
+    prev = x;
+  }
+  return r;
+}
+
+TEST(TileShell, PulseLevelWindowShowsOneUpdateSlotBySlotAndTheReadCodes) {
+  const fs::path dir = temp_dir("lines");
+  hw::TileParams tp;
+  hw::Tile t(tp, test::perfect(), test::ideal_device(0.01), kRows, kCols, 42, 0,
+             test::scheme("{type: stochastic_pulse, desired_bl: 31}"));
+  t.set_weights(Matrix::Zero(kRows, kCols));
+  // Positive x and d: every pulse of the update has the same sign (it lowers W).
+  const BatchMatrix x = test::random_batch(kCols, 3, 5).cwiseAbs();
+  const BatchMatrix d = test::random_batch(kRows, 3, 6).cwiseAbs();
+  Config cfg = config("trace: {cells: [], lines: [1, 3, 2, 5], signals: [phase]}");
+  auto ins = timing::Instrument::create(cfg, "timed", true);
+  BatchMatrix y;
+  Matrix dw;
+  ins->execute(
+      [&] {
+        t.set_timing_hook(ins->attach(t, "layer0"));
+        hw::UpdateRequest req;
+        req.x = &x;
+        req.d = &d;
+        req.lr = 0.1;
+        const Matrix w0 = t.weights();
+        t.update(req);
+        dw = t.weights() - w0;
+        t.forward(x, y);
+      },
+      dir.string());
+  const auto ch = vcd_changes(slurp(dir / "trace.vcd"));
+  const std::string p = "top.layer0.tile.lines.";
+  int64_t total = 0;
+  for (int r = 1; r < 3; ++r)
+    for (int c = 2; c < 5; ++c) {
+      const std::string cell = p + "cell" + std::to_string(r) + "_" + std::to_string(c) + ".";
+      // Coincidences of the traced row and column trains (both pulse at the same slot) ...
+      const std::set<uint64_t> row = rises(ch.at(p + "row" + std::to_string(r) + ".pulse"));
+      const std::set<uint64_t> col = rises(ch.at(p + "col" + std::to_string(c) + ".pulse"));
+      int64_t both = 0;
+      for (uint64_t s : row) both += col.count(s);
+      // ... are the cell's hits, its pulse count, and the steps the ideal device moved.
+      EXPECT_EQ(int64_t(rises(ch.at(cell + "hit")).size()), both) << r << "," << c;
+      const auto& n = ch.at(cell + "pulses");
+      double lowest = 0;
+      for (const auto& [time, v] : n) lowest = std::min(lowest, v);
+      EXPECT_EQ(lowest, -double(both)) << r << "," << c;
+      EXPECT_NEAR(double(dw(r, c)) / 0.01, -double(both), 1e-3) << r << "," << c;
+      total += both;
+    }
+  EXPECT_GT(total, 0);
+  // The read after it: the window's rows' ADC values (a perfect periphery: analog) are the
+  // forward outputs, the last one written for the last sample; the columns carry the inputs.
+  for (int r = 1; r < 3; ++r)
+    EXPECT_NEAR(ch.at(p + "row" + std::to_string(r) + ".adc").back().second, double(y(r, 2)), 1e-6);
+  for (int c = 2; c < 5; ++c)
+    EXPECT_NEAR(ch.at(p + "col" + std::to_string(c) + ".dac").back().second, double(x(c, 2)), 1e-6);
+  fs::remove_all(dir);
+}
+
+// Two layers in a chain: 12 x 7 (3 conversions at adc_share 4: 15 ns per pass) and 4 x 12
+// (13 ns per pass).
+struct Chain {
+  hw::Tile t0, t1;
+  explicit Chain(const hw::PeripheryParams& pp)
+      : t0(hw::TileParams{}, pp, test::ideal_device(0.01), 12, 7, 42, 0),
+        t1(hw::TileParams{}, pp, test::ideal_device(0.01), 4, 12, 42, 1) {
+    t0.set_weights(test::random_matrix(12, 7, 1));
+    t1.set_weights(test::random_matrix(4, 12, 2));
+  }
+  // forward, forward; then (full) backward and a pulsed update of both, `steps` times.
+  BatchMatrix run(timing::Instrument& ins, int steps) {
+    hw::TimingHook* h0 = ins.attach(t0, "layer0");
+    hw::TimingHook* h1 = ins.attach(t1, "layer1");
+    t0.set_timing_hook(h0);
+    t1.set_timing_hook(h1);
+    BatchMatrix x = test::random_matrix(7, kBatch, 3).cast<Scalar>(), y0, y1, z;
+    BatchMatrix acc = BatchMatrix::Zero(4, kBatch);
+    for (int s = 0; s < steps; ++s) {
+      t0.forward(x, y0);
+      t1.forward(y0, y1);
+      t1.backward(y1, z);
+      h1->run(t1, TileOp::update, [&] { return pulse_kernel(t1); });
+      h0->run(t0, TileOp::update, [&] { return pulse_kernel(t0); });
+      acc += y1;
+    }
+    return acc;
+  }
+};
+
+TEST(TileShell, PipelinedScheduleSavesTheExpectedCyclesAndChangesNoResult) {
+  // One forward chain, perfect periphery (passes = samples): sequential 15B + 13B cycles;
+  // pipelined, layer 1 starts after layer 0's first sample and then keeps pace with it:
+  // 15 + 13 + (B − 1)·15, a saving of (B − 1)·13.
+  std::map<std::string, uint64_t> cycles;
+  for (const std::string sched : {"sequential", "tile_parallel", "layer_pipelined"}) {
+    Chain c(test::perfect());
+    Config cfg = config("");
+    cfg.apply_override("timing.schedule=" + sched);
+    auto ins = timing::Instrument::create(cfg, "timed", false);
+    ins->execute([&] {
+      c.t0.set_timing_hook(ins->attach(c.t0, "layer0"));
+      c.t1.set_timing_hook(ins->attach(c.t1, "layer1"));
+      BatchMatrix x = test::random_matrix(7, kBatch, 3).cast<Scalar>(), y0, y1;
+      c.t0.forward(x, y0);
+      c.t1.forward(y0, y1);
+    }, ".");
+    nlohmann::ordered_json s;
+    ins->write_summary(s);
+    cycles[sched] = s["cycles"];
+    EXPECT_EQ(s["schedule"], sched);
+  }
+  EXPECT_EQ(cycles["sequential"], 15u * kBatch + 13u * kBatch);
+  EXPECT_EQ(cycles["tile_parallel"], cycles["sequential"]);  // a chain: nothing to overlap
+  EXPECT_EQ(cycles["layer_pipelined"], 15u + 13u + (kBatch - 1) * 15u);
+  EXPECT_EQ(cycles["sequential"] - cycles["layer_pipelined"], (kBatch - 1) * 13u);
+
+  // Whole steps with the default (noisy) periphery: every schedule gives the same outputs and
+  // weights, in both modes; the concurrent ones take fewer cycles, and the functional ledger's
+  // device time is the timed run's.
+  BatchMatrix ref;
+  Matrix w0, w1;
+  std::map<std::string, double> seconds;
+  for (const std::string sched : {"sequential", "tile_parallel", "layer_pipelined"})
+    for (const std::string mode : {"functional", "timed"}) {
+      Chain c(hw::PeripheryParams{});
+      Config cfg = config("");
+    cfg.apply_override("timing.schedule=" + sched);
+      auto ins = timing::Instrument::create(cfg, mode, false);
+      BatchMatrix out;
+      ins->execute([&] { out = c.run(*ins, 4); }, ".");
+      if (ref.size() == 0) {
+        ref = out, w0 = c.t0.weights(), w1 = c.t1.weights();
+      } else {
+        EXPECT_TRUE((out.array() == ref.array()).all()) << sched << " " << mode;
+        EXPECT_TRUE((c.t0.weights().array() == w0.array()).all()) << sched << " " << mode;
+        EXPECT_TRUE((c.t1.weights().array() == w1.array()).all()) << sched << " " << mode;
+      }
+      const double t = ins->device_seconds();
+      if (mode == "timed") {
+        nlohmann::ordered_json s;
+        ins->write_summary(s);
+        EXPECT_DOUBLE_EQ(t, s["cycles"].get<uint64_t>() * 1e-9) << sched;
+        EXPECT_NEAR(t, seconds[sched], 1e-15) << sched;
+      }
+      seconds[sched] = t;
+    }
+  EXPECT_LT(seconds["tile_parallel"], seconds["sequential"]);
+  EXPECT_LT(seconds["layer_pipelined"], seconds["tile_parallel"]);
 }
 
 TEST(TileShell, TraceOutsideTimedModeIsAConfigError) {
