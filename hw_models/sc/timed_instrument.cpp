@@ -128,6 +128,7 @@ struct Job {
   sc_core::sc_time start, end;
   int op = 0;
   uint64_t up0 = 0, down0 = 0, sat0 = 0, up1 = 0, down1 = 0, sat1 = 0;
+  uint64_t busy1 = 0;  // the tile's busy cycles (training and evaluation) at the end
   bool conductances = false;  // the summary and the cells window below are set
   double g_mean = 0, g_min = 0, g_max = 0;
   std::vector<double> cells;  // per cell of the window: w, then G of each device
@@ -168,8 +169,9 @@ class TileShell : public hw::TimingHook {
   bool exit_ = false;
   // Trace handles (-1: not traced).
   bool traced_ = false;
-  int id_phase_ = -1, id_up_ = -1, id_down_ = -1, id_sat_ = -1, id_gmean_ = -1, id_gmin_ = -1,
-      id_gmax_ = -1;
+  uint64_t busy_ = 0;  // busy cycles so far, evaluations included
+  int id_phase_ = -1, id_busy_ = -1, id_up_ = -1, id_down_ = -1, id_sat_ = -1, id_gmean_ = -1,
+      id_gmin_ = -1, id_gmax_ = -1;
   std::vector<int> id_cells_;  // per cell: w, then G of each device
   int r0_ = 0, r1_ = 0, c0_ = 0, c1_ = 0;
   // Pulse-level window: per row and column its pulse bit, DAC and ADC values; per cell its
@@ -371,6 +373,7 @@ void TileShell::declare_trace(VcdWriter& w) {
   const std::string p = "top." + name_ + ".tile.";
   traced_ = true;
   if (tp.has("phase")) id_phase_ = w.add_integer(p + "phase");
+  if (tp.has("busy_cycles")) id_busy_ = w.add_integer(p + "busy_cycles");
   if (tp.has("pulses_up")) id_up_ = w.add_integer(p + "pulses_up");
   if (tp.has("pulses_down")) id_down_ = w.add_integer(p + "pulses_down");
   if (tp.has("adc_sat")) id_sat_ = w.add_integer(p + "adc_sat");
@@ -434,6 +437,8 @@ void TileShell::run(const hw::Tile& tile, hw::TileOp op, const std::function<hw:
   const Placement p = ins_.account(counts_, cost);
   j.start = ins_.at(p.slot.start);
   j.end = ins_.at(p.slot.end);
+  busy_ += p.cycles;
+  j.busy1 = busy_;
   if (traced_) {
     j.up1 = counts_.pulses_up, j.down1 = counts_.pulses_down, j.sat1 = counts_.adc_saturations;
     snapshot(j, false);
@@ -570,6 +575,7 @@ void TileShell::process() {
       }
       wait_until(j.end);
       if (id_phase_ >= 0) w.set(id_phase_, uint64_t(0));
+      if (id_busy_ >= 0) w.set(id_busy_, j.busy1);
       if (id_up_ >= 0) w.set(id_up_, j.up1);
       if (id_down_ >= 0) w.set(id_down_, j.down1);
       if (id_sat_ >= 0) w.set(id_sat_, j.sat1);

@@ -53,8 +53,8 @@ void TraceParams::validate(const Scope& s) const {
   const auto& known = trace_signal_names();
   for (const auto& sig : signals)
     s.require(std::find(known.begin(), known.end(), sig) != known.end(), "signals", sig,
-              "unknown signal; one of phase, pulses_up, pulses_down, adc_sat, g_mean, g_min, "
-              "g_max, cells, loss, rule_phase");
+              "unknown signal; one of phase, busy_cycles, pulses_up, pulses_down, adc_sat, "
+              "g_mean, g_min, g_max, cells, loss, rule_phase");
   s.require(cells.empty() || cells.size() == 4, "cells", cells.size(),
             "must be [] or [row0, row1, col0, col1]");
   if (cells.size() == 4)

@@ -84,8 +84,8 @@ struct EnergyParams {
 // The standard per-tile and run-level signals; `signals` selects a subset.
 inline const std::vector<std::string>& trace_signal_names() {
   static const std::vector<std::string> names = {
-      "phase", "pulses_up", "pulses_down", "adc_sat", "g_mean", "g_min",
-      "g_max", "cells",     "loss",        "rule_phase"};
+      "phase", "busy_cycles", "pulses_up", "pulses_down", "adc_sat", "g_mean",
+      "g_min", "g_max",       "cells",     "loss",        "rule_phase"};
   return names;
 }
 
@@ -106,8 +106,8 @@ struct TraceParams {
     f("stop", stop, "s",
       "simulated time at which tracing stops (0: the end of the run); up to 1e6 s");
     f("signals", signals, "",
-      "signals to write: phase, pulses_up, pulses_down, adc_sat, g_mean, g_min, g_max, cells, "
-      "loss, rule_phase");
+      "signals to write: phase, busy_cycles, pulses_up, pulses_down, adc_sat, g_mean, g_min, "
+      "g_max, cells, loss, rule_phase");
     f("cells", cells, "",
       "window of traced cells [row0, row1, col0, col1) per tile: weight and conductance of "
       "each device ([] for none)");

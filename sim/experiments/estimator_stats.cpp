@@ -224,7 +224,8 @@ class EstimatorStats : public Experiment {
   // sources.csv: each source's figures with it switched off, and its share, full − off, with
   // the half-width sqrt(ci_full² + ci_off²) (the two measurements draw the same streams, so
   // this is conservative). "all_listed" switches every listed source off at once: the shares
-  // of independent sources add up to full − all_listed.
+  // of independent sources add up to full − all_listed. A share its interval does not separate
+  // from zero gets a warning, as the figures do.
   void measure_sources(RunFolder& out, int width, const std::vector<double>& full) {
     rules::NetworkParams np = setup_.network;
     if (!p_.widths.empty()) np.hidden.assign(setup_.network.hidden.size(), width);
@@ -235,6 +236,7 @@ class EstimatorStats : public Experiment {
       csv += std::string(",") + f + "," + f + "_ci95," + f + "_share," + f + "_share_ci95";
     csv += "\n";
     auto& summary = out.summary()["sources"];
+    std::vector<std::string> warnings;  // added after the loop: `summary` refers into the JSON
     for (const auto& src : sources_) {
       throw_if_interrupted();
       csv += src.name + (src.applies ? ",true" : ",false");
@@ -246,11 +248,24 @@ class EstimatorStats : public Experiment {
                format_number(share) + "," + format_number(ci);
         summary[src.name][std::string(f) + "_share"] = share;
         summary[src.name][std::string(f) + "_share_ci95"] = ci;
+        if (src.applies && ci > std::abs(share)) {
+          std::ostringstream os;
+          os << "source " << src.name << ": " << f << "_share = " << share
+             << " has a 95 % interval of ±" << ci
+             << ", wider than the share: the source is negligible here, or raise "
+                "experiment.repeats ("
+             << p_.repeats << ")";
+          warnings.push_back(os.str());
+        }
       }
       summary[src.name]["applies"] = src.applies;
       csv += "\n";
     }
     write_file_atomic(out.file("sources.csv"), csv);
+    for (const std::string& w : warnings) {
+      std::cerr << "warning: " << w << "\n";
+      out.summary()["warnings"].push_back(w);
+    }
   }
 
  private:

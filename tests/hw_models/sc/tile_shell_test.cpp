@@ -279,7 +279,7 @@ TEST(TileShell, TraceSurvivesGtkwaveRoundTripAndPulsesMatchTheLedger) {
                         "top.layer0.tile.cells.c1_2.G0_uS",
                         "top.controller.loss", "top.controller.rule_phase"})
     EXPECT_TRUE(names.count(n)) << n;
-  EXPECT_EQ(names.size(), 2u * (7 + 2 * 6) + 2);
+  EXPECT_EQ(names.size(), 2u * (8 + 2 * 6) + 2);
 
   const std::string cmd = "cd " + dir.string() +
                           " && vcd2fst trace.vcd trace.fst >/dev/null 2>&1"
@@ -296,6 +296,13 @@ TEST(TileShell, TraceSurvivesGtkwaveRoundTripAndPulsesMatchTheLedger) {
       if (name.find(".pulses_") != std::string::npos) sum += uint64_t(v.back().second);
     EXPECT_EQ(sum, s["ledger"]["pulses"].get<uint64_t>());
   }
+  // So are the tiles' busy cycles, evaluations included.
+  uint64_t busy = 0;
+  for (const auto& [name, v] : vcd_changes(vcd))
+    if (name.find(".busy_cycles") != std::string::npos) busy += uint64_t(v.back().second);
+  EXPECT_EQ(busy, s["ledger"]["busy_cycles"].get<uint64_t>() +
+                      s["ledger_eval"]["busy_cycles"].get<uint64_t>());
+  EXPECT_GT(busy, 0u);
   EXPECT_GT(s["ledger"]["pulses"].get<uint64_t>(), 0u);
   fs::remove_all(dir);
 }

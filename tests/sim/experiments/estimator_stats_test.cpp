@@ -125,7 +125,7 @@ TEST(EstimatorStats, SourceSharesAddUpOnALinearNetwork) {
       "periphery: {out_noise: 0.2, inp_res: 0, out_res: 0}\n"
       "scheme: {type: ideal}\n"
       "experiment: {type: estimator_stats, lr: 0.05, batch: 16, repeats: 400,\n"
-      "             sources: [read_noise, periphery_noise]}\n",
+      "             sources: [read_noise, periphery_noise, quantisation]}\n",
       &f);
   const auto& src = s["sources"];
   const double c2c = src["read_noise"]["variance_total_share"].get<double>();
@@ -137,6 +137,9 @@ TEST(EstimatorStats, SourceSharesAddUpOnALinearNetwork) {
                      src["periphery_noise"]["variance_total_share_ci95"].get<double>();
   EXPECT_NEAR(c2c + per, both, tol);
   EXPECT_TRUE(fs::exists(f->file("sources.csv")));
+  // Quantisation is off already (res 0): its share is zero within an interval wider than it,
+  // which the run says.
+  EXPECT_NE(s["warnings"].dump().find("source quantisation: variance_total_share"), std::string::npos);
   const auto ideal = run_experiment(
       "task: {type: linear_regression, inputs: 4, samples: 16, test_samples: 4}\n"
       "network: {hidden: [], analog: true, bias: false}\n"
