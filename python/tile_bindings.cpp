@@ -167,8 +167,14 @@ class PyTile {
     Config cfg = Config::from_string(to_json(doc), "Tile");
     cfg.expand_preset("scheme", sim::scheme_preset_dir(), sim::scheme_preset_names());
     auto update = hw::scheme_registry().create(Scope(cfg, "scheme"), "ideal");
-    tile_ = std::make_unique<hw::Tile>(read_params<hw::TileParams>(Scope(cfg, "tile")),
-                                       read_params<hw::PeripheryParams>(Scope(cfg, "periphery")),
+    const auto tp = read_params<hw::TileParams>(Scope(cfg, "tile"));
+    // A Tile is one array: the limits split the layers of a network run, not a Tile.
+    for (const auto& [key, v] : {std::pair<const char*, int>{"max_rows", tp.max_rows},
+                                 {"max_cols", tp.max_cols}})
+      if (v != 0)
+        Scope(cfg, "tile").fail(key, v, "a Python Tile is one array (0): the limit splits the "
+                                        "layers of a network run (xbarsim run)");
+    tile_ = std::make_unique<hw::Tile>(tp, read_params<hw::PeripheryParams>(Scope(cfg, "periphery")),
                                        model, rows, cols, seed, tile_id, std::move(update), cell);
     energy_ = read_params<timing::EnergyParams>(Scope(cfg, "energy"));
     cfg.check_all_used();

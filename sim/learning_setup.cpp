@@ -79,9 +79,21 @@ std::vector<std::shared_ptr<rules::TileLayer>> LearningSetup::place_on_tiles(
   std::vector<std::shared_ptr<rules::TileLayer>> layers;
   if (!np.analog) return layers;
   for (Index l = 0; l < net.layers(); ++l) {
+    // Tile k of layer l is keyed by l + 1024·k (k = 0: the layer's tile of an unsplit run),
+    // below 2^26 as the tile's streams require.
+    const Index rows = tile.max_rows ? tile.max_rows : net.fan_out(l);
+    const Index cols = tile.max_cols ? tile.max_cols : net.fan_in(l);
+    const Index grid = ((net.fan_out(l) + rows - 1) / rows) * ((net.fan_in(l) + cols - 1) / cols);
+    if (l >= 1024 || grid > (Index(1) << 15))
+      throw ConfigError("tile.max_rows, tile.max_cols: layer " + std::to_string(l) + " would need " +
+                        std::to_string(grid) + " tiles; at most 32768 tiles per layer and 1024 "
+                        "layers: raise the limits");
     auto layer = std::make_shared<rules::TileLayer>(
-        hw::Tile(tile, periphery, device, net.fan_out(l), net.fan_in(l), seed, uint32_t(l),
-                 scheme->clone(), cell));
+        net.fan_out(l), net.fan_in(l), tile.max_rows, tile.max_cols,
+        [&](Index r, Index c, uint32_t k) {
+          return hw::Tile(tile, periphery, device, r, c, seed, uint32_t(l) + 1024u * k,
+                          scheme->clone(), cell);
+        });
     net.set_analog(l, layer);
     layers.push_back(layer);
   }

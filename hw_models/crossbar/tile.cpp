@@ -46,6 +46,8 @@ void check_shape(const char* what, Index rows, Index cols, Index want_rows, Inde
 
 void TileParams::validate(const Scope& s) const {
   s.require(std::isfinite(w_init), "w_init", w_init, "must be finite");
+  s.require_in("max_rows", max_rows, 0, 1 << 20);
+  s.require_in("max_cols", max_cols, 0, 1 << 20);
 }
 
 Tile::Tile(const TileParams& tp, const PeripheryParams& pp,

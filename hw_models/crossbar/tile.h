@@ -71,10 +71,18 @@ namespace xb::hw {
 
 struct TileParams {
   double w_init = 0.0;
+  int max_rows = 0;
+  int max_cols = 0;
 
   template <class F>
   void bind(F&& f) {
     f("w_init", w_init, "1", "weight every cross-point starts at before set_weights");
+    f("max_rows", max_rows, "",
+      "output lines of one physical array (aihwkit's max_output_size); a layer with more is "
+      "split over several tiles, partial sums added digitally (0: no limit)");
+    f("max_cols", max_cols, "",
+      "input lines of one physical array (aihwkit's max_input_size); as max_rows (0: no "
+      "limit)");
   }
   static std::vector<std::pair<std::string, std::string>> not_used() {
     return {{"w_init", "every experiment programs its initial weights (set_weights); only a "

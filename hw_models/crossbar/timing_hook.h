@@ -58,9 +58,12 @@ class TimingHook {
 class RunInstrument {
  public:
   virtual ~RunInstrument() = default;
-  // A hook for `tile`, named hierarchically in traces (`name` like "layer0"); valid for the run.
-  // A timed trace with a pulse-level window also sets the tile's line probe (Tile::set_line_probe).
-  virtual TimingHook* attach(Tile& tile, const std::string& name) = 0;
+  // A hook for `tile`, named hierarchically in traces (`name` like "layer0", or
+  // "layer0.t0_1" for a tile of a split layer); valid for the run. `group` is its network
+  // layer (-1: a group of its own): the tiles of one layer read at the same time under the
+  // concurrent schedules (hw_models/timing/schedule.h). A timed trace with a pulse-level window
+  // also sets the tile's line probe (Tile::set_line_probe).
+  virtual TimingHook* attach(Tile& tile, const std::string& name, int group = -1) = 0;
   // The learning-rule phase now starting ("estimate", "free", "nudged", "perturb", "update",
   // "eval", ...); any label is accepted.
   virtual void rule_phase(const std::string& label) = 0;

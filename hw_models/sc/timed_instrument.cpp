@@ -187,8 +187,8 @@ class TimedInstrument : public Instrument {
                   const TraceParams& tr, bool trace)
       : Instrument(e, t, a), t_(t), tr_(tr), trace_(trace) {}
 
-  hw::TimingHook* attach(hw::Tile& tile, const std::string& name) override {
-    shells_.emplace_back(*this, ledger_.add(tile, name), tile, name);
+  hw::TimingHook* attach(hw::Tile& tile, const std::string& name, int group) override {
+    shells_.emplace_back(*this, ledger_.add(tile, name, group), tile, name);
     TileShell& s = shells_.back();
     if (vcd_ && !started_) s.declare_trace(*vcd_);
     if (hw::LineProbe* p = s.probe()) tile.set_line_probe(p);  // the pulse-level window
@@ -365,7 +365,9 @@ class TimedInstrument : public Instrument {
 void TileShell::spawn() {
   sc_core::sc_spawn_options opt;
   opt.set_stack_size(kTileStack);
-  sc_core::sc_spawn([this] { process(); }, sc_core::sc_gen_unique_name(name_.c_str()), &opt);
+  std::string base = name_;  // SystemC names may not contain dots ("layer0.t1_0")
+  std::replace(base.begin(), base.end(), '.', '_');
+  sc_core::sc_spawn([this] { process(); }, sc_core::sc_gen_unique_name(base.c_str()), &opt);
 }
 
 void TileShell::declare_trace(VcdWriter& w) {

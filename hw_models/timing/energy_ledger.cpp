@@ -6,9 +6,10 @@
 
 namespace xb::timing {
 
-TileCounts& EnergyLedger::add(const Tile& tile, const std::string& name) {
+TileCounts& EnergyLedger::add(const Tile& tile, const std::string& name, int group) {
   TileCounts c;
   c.name = name;
+  c.group = group;
   c.rows = tile.out_size();
   c.cols = tile.in_size();
   c.devices = tile.devices();
@@ -50,7 +51,7 @@ Placement EnergyLedger::record(const TileCounts& row, const OpCost& cost) {
   add_count(c.busy_cycles, p.cycles, c, "busy cycles");
   const uint64_t before = schedule_.makespan();
   const bool read = cost.op == TileOp::forward || cost.op == TileOp::backward;
-  p.slot = schedule_.place(row.index, cost.op, p.cycles, read ? cost.read_passes : 0);
+  p.slot = schedule_.place(row.index, row.group, cost.op, p.cycles, read ? cost.read_passes : 0);
   p.grew = schedule_.makespan() - before;
   elapsed_[eval_ ? 1 : 0] += p.grew;
   return p;

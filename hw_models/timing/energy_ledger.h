@@ -32,6 +32,7 @@ struct TileCounts {
   std::size_t index = 0;                               // the row's place in the ledger
   Index rows = 0, cols = 0;                            // out_size x in_size
   int devices = 1;                                     // devices per cross-point (unit cell)
+  int group = -1;                                      // its network layer (schedule.h)
   uint64_t forward_passes = 0, backward_passes = 0;    // one pass = one sample read (re-reads too)
   uint64_t adc_saturations = 0;                        // outputs saturated on their final read
   uint64_t dac_conversions = 0, adc_conversions = 0, cell_reads = 0;
@@ -60,8 +61,9 @@ class EnergyLedger {
   // places it; `a` the tiles' area (area_model.h).
   EnergyLedger(const EnergyParams& p, const TimingParams& t, const AreaParams& a = {})
       : p_(p), t_(t), a_(a), schedule_(schedule_kind(t.schedule)) {}
-  // A new row for `tile`; the reference stays valid for the ledger's lifetime.
-  TileCounts& add(const Tile& tile, const std::string& name);
+  // A new row for `tile` of schedule group `group`; the reference stays valid for the
+  // ledger's lifetime.
+  TileCounts& add(const Tile& tile, const std::string& name, int group = -1);
   // From now on, operations are evaluation (true) or training (false, the start) work.
   void set_eval(bool eval) { eval_ = eval; }
   bool eval() const { return eval_; }

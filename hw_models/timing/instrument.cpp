@@ -11,8 +11,8 @@ class FunctionalInstrument : public Instrument {
  public:
   FunctionalInstrument(const TimingParams& t, const EnergyParams& e, const AreaParams& a)
       : Instrument(e, t, a), t_(t) {}
-  hw::TimingHook* attach(hw::Tile& tile, const std::string& name) override {
-    hooks_.emplace_back(ledger_, ledger_.add(tile, name), cycles_);
+  hw::TimingHook* attach(hw::Tile& tile, const std::string& name, int group) override {
+    hooks_.emplace_back(ledger_, ledger_.add(tile, name, group), cycles_);
     return &hooks_.back();
   }
   void rule_phase(const std::string& label) override { ledger_.set_eval(label == "eval"); }

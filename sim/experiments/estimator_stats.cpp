@@ -308,9 +308,9 @@ class EstimatorStats : public Experiment {
         apply(*model, setup_.rule->estimate(*model, slice(Index(s) * p_.batch), est, event), pulses);
     }
     // The state: tiles (to fork), parameters (digital part).
-    std::vector<hw::Tile> saved;
+    std::vector<std::vector<hw::Tile>> saved;
     std::vector<VectorD> saved_bias;
-    for (rules::TileLayer* t : layers) saved.push_back(t->tile());
+    for (rules::TileLayer* t : layers) saved.push_back(t->tiles());
     for (Index l = 0; net && l < net->layers(); ++l) saved_bias.push_back(net->bias(l));
     const VectorD w = model->params();
     twin->set_params(w);
@@ -333,7 +333,9 @@ class EstimatorStats : public Experiment {
       } else {
         // Never re-programme a fork (set_weights would change its devices): swap in the fork,
         // restore the digital biases and re-read the weights.
-        for (std::size_t l = 0; l < layers.size(); ++l) layers[l]->tile() = saved[l].fork(uint32_t(r));
+        for (std::size_t l = 0; l < layers.size(); ++l)
+          for (std::size_t k = 0; k < saved[l].size(); ++k)
+            layers[l]->tiles()[k] = saved[l][k].fork(uint32_t(r));
         for (Index l = 0; l < net->layers(); ++l) net->set_bias(l, saved_bias[std::size_t(l)]);
         net->sync_from_tiles();
       }
@@ -445,7 +447,7 @@ class EstimatorStats : public Experiment {
     }
     // One mini-batch of device time (lifetime decay, diffusion) is part of what a step does to
     // the weights; the step takes no seconds (drift is a read effect, not the update's).
-    for (rules::TileLayer* t : layers_) t->tile().advance(1, 0.0);
+    for (rules::TileLayer* t : layers_) t->advance(1, 0.0);
     net->sync_from_tiles();
   }
 

@@ -162,7 +162,10 @@ class Train : public Experiment {
       for (const auto& layer : tiles_) {
         // Pulse/energy ledger and, in timed mode, the tile's SystemC process (hw_models/sc/).
         if (hw::RunInstrument* ins = hw::current_instrument())
-          layer->tile().set_timing_hook(ins->attach(layer->tile(), "layer" + std::to_string(l)));
+          for (std::size_t k = 0; k < layer->tiles().size(); ++k) {
+            hw::Tile& t = layer->tiles()[k];
+            t.set_timing_hook(ins->attach(t, layer->tile_name("layer" + std::to_string(l), k), int(l)));
+          }
         ++l;
       }
     }
@@ -317,12 +320,14 @@ class Train : public Experiment {
     }
     if (p_.save_devices)
       for (std::size_t l = 0; l < tiles_.size(); ++l) {
-        const hw::Tile& t = tiles_[l]->tile();
-        // dev<l> is the single device or G+, dev<l>_minus G−, dev<l>_<k> device k ≥ 2.
-        z.add("dev" + std::to_string(l), t.device_state(0).w);
-        if (t.devices() > 1) z.add("dev" + std::to_string(l) + "_minus", t.device_state(1).w);
-        for (int k = 2; k < t.devices(); ++k)
-          z.add("dev" + std::to_string(l) + "_" + std::to_string(k), t.device_state(k).w);
+        const rules::TileLayer& t = *tiles_[l];
+        const int devices = t.tiles().front().devices();
+        // dev<l> is the single device or G+, dev<l>_minus G−, dev<l>_<k> device k ≥ 2, each
+        // of the whole layer (a split layer's tiles assembled).
+        z.add("dev" + std::to_string(l), t.device_states(0));
+        if (devices > 1) z.add("dev" + std::to_string(l) + "_minus", t.device_states(1));
+        for (int k = 2; k < devices; ++k)
+          z.add("dev" + std::to_string(l) + "_" + std::to_string(k), t.device_states(k));
       }
     return z;
   }
@@ -341,7 +346,7 @@ class Train : public Experiment {
     z.add("device_cycles", std::vector<std::uint64_t>{ins ? ins->device_cycles() : 0});
     StateMap st;
     for (std::size_t l = 0; l < tiles_.size(); ++l)
-      tiles_[l]->tile().save_state(st, "layer" + std::to_string(l) + ".");
+      tiles_[l]->save_state(st, "layer" + std::to_string(l) + ".");
     setup_.rule->save_state(st);
     for (const auto& [k, a] : st.arrays) z.add("state." + k, a);
     for (const auto& [k, v] : st.numbers) z.add("state." + k, v);
@@ -383,7 +388,7 @@ class Train : public Experiment {
         st.arrays[k.substr(6)] = z.float_array(k, Index(a.shape.at(0)), Index(a.shape.at(1)));
     }
     for (std::size_t l = 0; l < tiles_.size(); ++l)
-      tiles_[l]->tile().load_state(st, "layer" + std::to_string(l) + ".");
+      tiles_[l]->load_state(st, "layer" + std::to_string(l) + ".");
     setup_.rule->load_state(st);
     if (rules::Network* net = model_->network()) net->sync_from_tiles();
     resumed_at_ = at.step;
@@ -463,7 +468,7 @@ class Train : public Experiment {
       at.clock = now;
     }
     at.device_time += dt;
-    for (const auto& layer : tiles_) layer->tile().advance(1, dt);
+    for (const auto& layer : tiles_) layer->advance(1, dt);
   }
 
   // Writes -lr ĝ: digital parameters exactly, analog weights through their tile.
@@ -490,9 +495,9 @@ class Train : public Experiment {
 
   void record(MetricsTable& m, int64_t step, int64_t epoch, double lr, const Loop& at) {
     hw::publish_rule_phase("eval");
-    for (const auto& layer : tiles_) layer->tile().set_eval_reads(true, uint64_t(step));
+    for (const auto& layer : tiles_) layer->set_eval_reads(true, uint64_t(step));
     evaluate(m, step, epoch, lr, at.grad_norm, at.win, at.pulses);
-    for (const auto& layer : tiles_) layer->tile().set_eval_reads(false);
+    for (const auto& layer : tiles_) layer->set_eval_reads(false);
   }
 
   void evaluate(MetricsTable& m, int64_t step, int64_t epoch, double lr, double grad_norm,

@@ -174,17 +174,17 @@ TEST(Network, EquilibriumPropagationRelaxesThroughTheTiles) {
       "test");
   const Batch b = random_batch(5, 4, 2, false, 3);
   auto rule = rule_registry().create(Scope(cfg, "rule"));
-  const uint64_t r0 = tiles[0]->tile().read_stats().reads, r1 = tiles[1]->tile().read_stats().reads;
+  const uint64_t r0 = tiles[0]->tiles().front().read_stats().reads, r1 = tiles[1]->tiles().front().read_stats().reads;
   const VectorD ea = rule->estimate(analog, b, Rng(1, Stream::estimator), 0).estimate;
-  const uint64_t d0 = tiles[0]->tile().read_stats().reads - r0,
-                 d1 = tiles[1]->tile().read_stats().reads - r1;
+  const uint64_t d0 = tiles[0]->tiles().front().read_stats().reads - r0,
+                 d1 = tiles[1]->tiles().front().read_stats().reads - r1;
   const VectorD ed = rule->estimate(digital, b, Rng(1, Stream::estimator), 0).estimate;
   EXPECT_LE((ea - ed).norm(), 1e-4 * ed.norm());
   EXPECT_EQ(d0, 5u * (1 + 30 + 10));
   EXPECT_EQ(d1, 5u * (1 + 30 + 10) + 5u * (30 + 10));
   // The reference gradient (e.gradient) is exact and reads no tile.
   EXPECT_LE((analog.gradient(b) - digital.gradient(b)).norm(), 1e-12 * digital.gradient(b).norm());
-  EXPECT_EQ(tiles[0]->tile().read_stats().reads - r0, d0);
+  EXPECT_EQ(tiles[0]->tiles().front().read_stats().reads - r0, d0);
 }
 
 TEST(Network, BackpropOnIdealTilesEqualsDigital) {

@@ -216,8 +216,8 @@ std::unique_ptr<Built> build(const std::string& yaml,
     // Inside an instrumented run every tile gets its ledger hook (as train attaches them).
     if (hw::RunInstrument* ins = hw::current_instrument())
       for (std::size_t l = 0; l < b->tiles.size(); ++l)
-        b->tiles[l]->tile().set_timing_hook(
-            ins->attach(b->tiles[l]->tile(), "layer" + std::to_string(l)));
+        b->tiles[l]->tiles().front().set_timing_hook(
+            ins->attach(b->tiles[l]->tiles().front(), "layer" + std::to_string(l)));
   }
   b->setup.rule->prepare(*b->model, init);
   b->batch = b->setup.task->train();
@@ -438,7 +438,7 @@ TEST_P(EveryRuleOnTiles, ForksLeaveTheOriginalAndReproduce) {
   auto b = build(yaml());
   rules::Network& net = *b->net;
   std::vector<hw::Tile> saved;
-  for (const auto& t : b->tiles) saved.push_back(t->tile());
+  for (const auto& t : b->tiles) saved.push_back(t->tiles().front());
   std::vector<VectorD> saved_bias;
   for (Index l = 0; l < net.layers(); ++l) saved_bias.push_back(net.bias(l));
   const VectorD w0 = net.params();
@@ -447,7 +447,7 @@ TEST_P(EveryRuleOnTiles, ForksLeaveTheOriginalAndReproduce) {
   // One step on fork k (rule event `event`), with a freshly prepared rule each time so that a
   // rule's own call history cannot enter (that is EstimateIsAPureFunctionOfSeedAndStep's topic).
   auto step_on_fork = [&](uint32_t k, uint64_t event) {
-    for (std::size_t l = 0; l < b->tiles.size(); ++l) b->tiles[l]->tile() = saved[l].fork(k);
+    for (std::size_t l = 0; l < b->tiles.size(); ++l) b->tiles[l]->tiles().front() = saved[l].fork(k);
     for (Index l = 0; l < net.layers(); ++l) net.set_bias(l, saved_bias[std::size_t(l)]);
     net.sync_from_tiles();
     EXPECT_TRUE(bit_equal(net.params(), w0)) << "a fork does not hold the original weights";
@@ -470,7 +470,7 @@ TEST_P(EveryRuleOnTiles, ForksLeaveTheOriginalAndReproduce) {
   std::vector<MatrixD> ts;
   for (const hw::Tile& t : saved) ts.push_back(t.weights().cast<double>());
   EXPECT_TRUE(bit_equal(ts, t0)) << "updating forks changed the original tiles";
-  for (std::size_t l = 0; l < b->tiles.size(); ++l) b->tiles[l]->tile() = saved[l];
+  for (std::size_t l = 0; l < b->tiles.size(); ++l) b->tiles[l]->tiles().front() = saved[l];
   for (Index l = 0; l < net.layers(); ++l) net.set_bias(l, saved_bias[std::size_t(l)]);
   net.sync_from_tiles();
   EXPECT_TRUE(bit_equal(net.params(), w0));
@@ -503,7 +503,7 @@ TEST_P(EveryRuleOnTiles, LedgerMatchesReportedPulsesAndReads) {
           for (std::size_t l = 0; l < p.size(); ++l) reported[l] += p[l];
         }
         for (const auto& t : b->tiles) {
-          const hw::ReadStats& r = t->tile().read_stats();
+          const hw::ReadStats& r = t->tiles().front().read_stats();
           tile_reads.push_back(r.reads + r.bm_rereads);
         }
       },

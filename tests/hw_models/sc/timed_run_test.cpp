@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -194,6 +195,40 @@ TEST(TimedRun, TraceRoundTripsThroughGtkwaveAndMatchesTheLedger) {
   EXPECT_EQ(p2, p1);
   EXPECT_GT(p1, 0u);
   fs::remove_all(t);
+}
+
+// Layers split over tiles (6 x 5 on arrays of at most 4 x 3: a 2 x 2 grid; 2 x 6: 1 x 2), under
+// every schedule: the same weights and ledger in both modes, each tile its own ledger row, and
+// the concurrent schedules shorter than the sequential one, which its busy cycles add up to.
+TEST(TimedRun, SplitLayersAreTheSameInBothModesUnderEverySchedule) {
+  const std::string cfg = small_config("soft_bounds", "stochastic_pulse",
+                                       "tile: {max_rows: 4, max_cols: 3}\n", "split");
+  std::map<std::string, uint64_t> cycles;
+  std::string sha;
+  for (const std::string sched : {"sequential", "tile_parallel", "layer_pipelined"}) {
+    const fs::path f = temp_dir() / ("split_f_" + sched), t = temp_dir() / ("split_t_" + sched);
+    const std::string set = " --set timing.schedule=" + sched;
+    ASSERT_EQ(xbarsim(cfg, f, "--mode functional" + set), 0) << slurp(f.string() + ".err");
+    ASSERT_EQ(xbarsim(cfg, t, "--mode timed" + set), 0) << slurp(t.string() + ".err");
+    const auto sf = summary(f), st = summary(t);
+    EXPECT_EQ(sf["weights_sha256"], st["weights_sha256"]) << sched;
+    if (sha.empty()) sha = sf["weights_sha256"];
+    EXPECT_EQ(sf["weights_sha256"], sha) << sched;
+    EXPECT_EQ(sf["ledger"], st["ledger"]) << sched;
+    EXPECT_EQ(sf["device_time_s"], st["device_time_s"]) << sched;
+    EXPECT_EQ(st["ledger"]["tiles"].size(), 6u);
+    EXPECT_TRUE(st["ledger"]["tiles"].contains("layer0.t1_1"));
+    EXPECT_TRUE(st["ledger"]["tiles"].contains("layer1.t0_1"));
+    cycles[sched] = st["cycles"];
+    if (sched == "sequential")
+      EXPECT_EQ(st["ledger"]["busy_cycles"].get<uint64_t>() +
+                    st["ledger_eval"]["busy_cycles"].get<uint64_t>(),
+                cycles[sched]);
+    fs::remove_all(f);
+    fs::remove_all(t);
+  }
+  EXPECT_LT(cycles["tile_parallel"], cycles["sequential"]);
+  EXPECT_LT(cycles["layer_pipelined"], cycles["tile_parallel"]);
 }
 
 // The shipped GTKWave save files list signals that the shipped demo's trace has (GTKWave
