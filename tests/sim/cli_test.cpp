@@ -127,7 +127,7 @@ TEST(Cli, EvaluationHasItsOwnLedger) {
 // A run killed after its last checkpoint (status still "running", metrics.csv ahead of the
 // checkpoint) continues with --resume to the same bytes as the uninterrupted run: metrics,
 // weights and hash. Analog with a stateful scheme and refreshed pairs, drift on PCM, a random
-// vector cell, and
+// vector cell, layers split over several tiles, and
 // digital rules (one with a call-counted state, with hardware-aware weight noise).
 TEST(Cli, ResumeContinuesAKilledRunToTheSameResult) {
   struct Setup {
@@ -148,6 +148,11 @@ TEST(Cli, ResumeContinuesAKilledRunToTheSameResult) {
       {"network: {hidden: [5], analog: true}\nscheme: {type: stochastic_pulse}\n"
        "device: {preset: pcm}\n",
        ", seconds_per_batch: 30"},
+      // Layers split over arrays of 2 x 4 (layer0 on 3 x 2 tiles), pairs refreshed per tile.
+      {"network: {hidden: [5], analog: true}\nscheme: {type: stochastic_pulse}\n"
+       "tile: {max_rows: 2, max_cols: 4}\ncell: {type: differential, refresh_every: 3}\n"
+       "device: {preset: reram_sb}\n",
+       ""},
       {"network: {hidden: [5], analog: false}\nrule: {type: feedback_alignment}\n", ""},
       {"network: {hidden: [5], analog: false}\nrule: {type: synthetic, sigma: 0.5, "
        "b_steps: [0.1, 0.2, 0.3]}\n",
