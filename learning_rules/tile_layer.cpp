@@ -29,17 +29,20 @@ TileLayer::TileLayer(hw::Tile tile)
   tiles_.push_back(std::move(tile));
 }
 
+std::string TileLayer::grid_position(std::size_t k) const {
+  return "t" + std::to_string(Index(k) / grid_cols()) + "_" + std::to_string(Index(k) % grid_cols());
+}
+
 std::string TileLayer::tile_name(const std::string& layer, std::size_t k) const {
-  if (tiles_.size() == 1) return layer;
-  return layer + ".t" + std::to_string(Index(k) / grid_cols()) + "_" +
-         std::to_string(Index(k) % grid_cols());
+  return tiles_.size() == 1 ? layer : layer + "." + grid_position(k);
 }
 
 MatrixD TileLayer::forward(const MatrixD& x) {
   MatrixD y(x.rows(), row0_.back());
   BatchMatrix part;
   for (Index j = 0; j < grid_cols(); ++j) {
-    const BatchMatrix xt = x.middleCols(col0_[j], col0_[j + 1] - col0_[j]).transpose().cast<Scalar>();
+    const BatchMatrix xt =
+        x.middleCols(col0_[j], col0_[j + 1] - col0_[j]).transpose().cast<Scalar>();
     for (Index i = 0; i < grid_rows(); ++i) {
       tiles_[std::size_t(i * grid_cols() + j)].forward(xt, part);
       if (j == 0)  // assigned, not added to zero: one tile's read is returned exactly
@@ -55,7 +58,8 @@ MatrixD TileLayer::backward(const MatrixD& d) {
   MatrixD z(d.rows(), col0_.back());
   BatchMatrix part;
   for (Index i = 0; i < grid_rows(); ++i) {
-    const BatchMatrix dt = d.middleCols(row0_[i], row0_[i + 1] - row0_[i]).transpose().cast<Scalar>();
+    const BatchMatrix dt =
+        d.middleCols(row0_[i], row0_[i + 1] - row0_[i]).transpose().cast<Scalar>();
     for (Index j = 0; j < grid_cols(); ++j) {
       tiles_[std::size_t(i * grid_cols() + j)].backward(dt, part);
       if (i == 0)
@@ -134,12 +138,12 @@ void TileLayer::set_eval_reads(bool eval, uint64_t key) {
 
 void TileLayer::save_state(StateMap& s, const std::string& prefix) const {
   for (std::size_t k = 0; k < tiles_.size(); ++k)
-    tiles_[k].save_state(s, tiles_.size() == 1 ? prefix : prefix + tile_name("", k).substr(1) + ".");
+    tiles_[k].save_state(s, tiles_.size() == 1 ? prefix : prefix + grid_position(k) + ".");
 }
 
 void TileLayer::load_state(const StateMap& s, const std::string& prefix) {
   for (std::size_t k = 0; k < tiles_.size(); ++k)
-    tiles_[k].load_state(s, tiles_.size() == 1 ? prefix : prefix + tile_name("", k).substr(1) + ".");
+    tiles_[k].load_state(s, tiles_.size() == 1 ? prefix : prefix + grid_position(k) + ".");
 }
 
 }  // namespace xb::rules

@@ -52,6 +52,7 @@ class TileLayer : public AnalogLayer {
   void load_state(const StateMap& s, const std::string& prefix);
 
  private:
+  std::string grid_position(std::size_t k) const;  // "t1_0": tile k's row and column block
   std::vector<hw::Tile> tiles_;
   std::vector<Index> row0_, col0_;  // block boundaries: block i is [row0_[i], row0_[i + 1])
 };

@@ -158,8 +158,10 @@ void Periphery::record(const ConversionWindow& probe, const Eigen::Ref<const Bat
   for (Index k = 0; k < xq.cols(); ++k) {
     ConversionPass c;
     c.sample = lanes.empty() ? uint32_t(k) : uint32_t(lanes[std::size_t(k)] % uint32_t(samples));
-    for (Index i = probe.in0; i < probe.in1; ++i) c.dac.push_back(code(double(xq(i, k)), qi, in_lsb));
-    for (Index i = probe.out0; i < probe.out1; ++i) c.adc.push_back(code(double(y(i, k)), qo, out_lsb));
+    for (Index i = probe.in0; i < probe.in1; ++i)
+      c.dac.push_back(code(double(xq(i, k)), qi, in_lsb));
+    for (Index i = probe.out0; i < probe.out1; ++i)
+      c.adc.push_back(code(double(y(i, k)), qo, out_lsb));
     probe.passes->push_back(std::move(c));
   }
 }

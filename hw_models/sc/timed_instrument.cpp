@@ -145,7 +145,8 @@ class TileShell : public hw::TimingHook {
     exit_ = true;
     wake_.notify();
   }
-  void run(const hw::Tile& tile, hw::TileOp op, const std::function<hw::OpCost()>& kernel) override;
+  void run(const hw::Tile& tile, hw::TileOp op,
+           const std::function<hw::OpCost()>& kernel) override;
   void declare_trace(VcdWriter& w);
   // The line probe the tile fills for this shell's pulse-level window (null: none).
   hw::LineProbe* probe() { return probe_.window.rows() > 0 ? &probe_ : nullptr; }
@@ -225,7 +226,8 @@ class TimedInstrument : public Instrument {
       std::string codes = "rule_phase codes:";
       for (size_t i = 1; i < known_rule_phases().size(); ++i)
         codes += " " + std::to_string(i) + "=" + known_rule_phases()[i];
-      vcd_->comment(codes + "; tile phase codes: 0=idle 1=forward 2=backward 3=update 4=refresh 5=transfer");
+      vcd_->comment(codes +
+                    "; tile phase codes: 0=idle 1=forward 2=backward 3=update 4=refresh 5=transfer");
       vcd_->comment("schedule: " + t_.schedule);
       if (tr_.has("loss")) id_loss_ = vcd_->add_real("top.controller.loss");
       if (tr_.has("rule_phase")) id_rule_ = vcd_->add_integer("top.controller.rule_phase");
@@ -429,7 +431,8 @@ void TileShell::declare_trace(VcdWriter& w) {
   publish_conductances(w, initial);
 }
 
-void TileShell::run(const hw::Tile& tile, hw::TileOp op, const std::function<hw::OpCost()>& kernel) {
+void TileShell::run(const hw::Tile& tile, hw::TileOp op,
+                    const std::function<hw::OpCost()>& kernel) {
   tile_ = &tile;
   rethrow();
   Job j;
@@ -484,51 +487,57 @@ void TileShell::snapshot(Job& j, bool always) const {
 // end of the pass. Other pulses (a scheme without trains, a refresh, a transfer) show as the
 // cells' pulse counts at the end.
 void TileShell::line_events(Job& j, hw::TileOp op, const hw::OpCost& cost) const {
+  using sc_core::sc_time;
   const hw::LineWindow& lw = probe_.window;
   const Index nr = lw.rows(), nc = lw.cols();
-  auto bit = [&](const sc_core::sc_time& t, int id, bool v) { j.events.push_back({t, id, 0, v, false}); };
-  auto real = [&](const sc_core::sc_time& t, int id, double v) { j.events.push_back({t, id, v, 0, true}); };
-  for (Index k = 0; k < nr * nc; ++k) real(j.start, id_n_[size_t(k)], 0.0);
-  const sc_core::sc_time span = j.end - j.start;
+  auto set_real = [&](const sc_time& t, int id, double v) {
+    j.events.push_back({t, id, v, 0, true});
+  };
+  // A pulse on wire `id`: on at t, off at `off`.
+  auto pulse = [&](const sc_time& t, const sc_time& off, int id) {
+    j.events.push_back({t, id, 0, 1, false});
+    j.events.push_back({off, id, 0, 0, false});
+  };
+  for (Index k = 0; k < nr * nc; ++k) set_real(j.start, id_n_[size_t(k)], 0.0);
+  const sc_time span = j.end - j.start;
   if (op == hw::TileOp::forward || op == hw::TileOp::backward) {
     const std::size_t passes = probe_.passes.size();
     const std::vector<int>& dac_ids = probe_.transposed ? id_row_dac_ : id_col_dac_;
     const std::vector<int>& adc_ids = probe_.transposed ? id_col_adc_ : id_row_adc_;
     for (std::size_t k = 0; k < passes; ++k) {
       const hw::ConversionPass& c = probe_.passes[k];
-      const sc_core::sc_time t = j.start + span * (double(k) / double(passes));
-      const sc_core::sc_time e = j.start + span * (double(k + 1) / double(passes));
-      for (std::size_t i = 0; i < c.dac.size(); ++i) real(t, dac_ids[i], c.dac[i]);
-      for (std::size_t i = 0; i < c.adc.size(); ++i) real(e, adc_ids[i], c.adc[i]);
+      const sc_time t = j.start + span * (double(k) / double(passes));
+      const sc_time e = j.start + span * (double(k + 1) / double(passes));
+      for (std::size_t i = 0; i < c.dac.size(); ++i) set_real(t, dac_ids[i], c.dac[i]);
+      for (std::size_t i = 0; i < c.adc.size(); ++i) set_real(e, adc_ids[i], c.adc[i]);
     }
   } else if (!probe_.trains.empty() && cost.write_slots > 0) {
-    const sc_core::sc_time slot = span / double(cost.write_slots);
+    const sc_time slot = span / double(cost.write_slots);
     std::vector<double> n(size_t(nr * nc), 0.0);
-    uint64_t k0 = 0;
+    uint64_t k0 = 0;  // the sample's first slot
     for (const hw::PulseTrains& tr : probe_.trains) {
+      auto row_on = [&](Index r, int s) { return tr.row_bits[size_t(r * tr.bl + s)] != 0; };
+      auto col_on = [&](Index c, int s) { return tr.col_bits[size_t(c * tr.bl + s)] != 0; };
       for (int s = 0; s < tr.bl; ++s) {
-        const sc_core::sc_time t = j.start + slot * double(k0 + uint64_t(s));
-        const sc_core::sc_time off = t + slot * 0.5;
-        bool any = false;
+        const sc_time t = j.start + slot * double(k0 + uint64_t(s)), off = t + slot * 0.5;
         for (Index r = 0; r < nr; ++r)
-          if (tr.row_bits[size_t(r * tr.bl + s)]) bit(t, id_row_pulse_[size_t(r)], true), bit(off, id_row_pulse_[size_t(r)], false), any = true;
+          if (row_on(r, s)) pulse(t, off, id_row_pulse_[size_t(r)]);
         for (Index c = 0; c < nc; ++c)
-          if (tr.col_bits[size_t(c * tr.bl + s)]) bit(t, id_col_pulse_[size_t(c)], true), bit(off, id_col_pulse_[size_t(c)], false), any = true;
-        if (!any) continue;
+          if (col_on(c, s)) pulse(t, off, id_col_pulse_[size_t(c)]);
         for (Index r = 0; r < nr; ++r)
           for (Index c = 0; c < nc; ++c) {
-            if (!(tr.row_bits[size_t(r * tr.bl + s)] && tr.col_bits[size_t(c * tr.bl + s)])) continue;
+            if (!row_on(r, s) || !col_on(c, s)) continue;
             const size_t cell = size_t(r * nc + c);
             n[cell] += double(tr.row_sign[size_t(r)] * tr.col_sign[size_t(c)]);
-            bit(t, id_hit_[cell], true);
-            bit(off, id_hit_[cell], false);
-            real(t, id_n_[cell], n[cell]);
+            pulse(t, off, id_hit_[cell]);
+            set_real(t, id_n_[cell], n[cell]);
           }
       }
       k0 += uint64_t(tr.bl);
     }
   } else {
-    for (Index k = 0; k < nr * nc; ++k) real(j.end, id_n_[size_t(k)], double(probe_.pulses[size_t(k)]));
+    for (Index k = 0; k < nr * nc; ++k)
+      set_real(j.end, id_n_[size_t(k)], double(probe_.pulses[size_t(k)]));
   }
   std::stable_sort(j.events.begin(), j.events.end(),
                    [](const SignalEvent& a, const SignalEvent& b) { return a.t < b.t; });

@@ -31,7 +31,8 @@ Slot Schedule::place(std::size_t tile, int group, hw::TileOp op, uint64_t cycles
                              current_.tiles.end();
     if (!sibling) {
       before_ = prev_read_ ? std::move(current_) : ReadGroup{};
-      current_ = ReadGroup{group, op, {}, {}, 0, before_.tiles.empty() ? last_read_end_ : before_.end};
+      const uint64_t after = before_.tiles.empty() ? last_read_end_ : before_.end;
+      current_ = ReadGroup{group, op, {}, {}, 0, after};
     }
     uint64_t ready = std::max(tile_free_[tile], issued_);
     const bool pipelined = pipelining && passes > 0 &&
@@ -58,7 +59,8 @@ Slot Schedule::place(std::size_t tile, int group, hw::TileOp op, uint64_t cycles
   if (pass_end.empty()) {
     s.end = s.start + cycles;
     if (pipelining && read)  // what a pipelined read after this group needs
-      for (uint64_t k = 0; k < passes; ++k) pass_end.push_back(double(s.start) + tau * double(k + 1));
+      for (uint64_t k = 0; k < passes; ++k)
+        pass_end.push_back(double(s.start) + tau * double(k + 1));
   }
   if (read && kind_ != ScheduleKind::sequential) {
     current_.tiles.push_back(tile);

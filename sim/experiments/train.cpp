@@ -164,7 +164,8 @@ class Train : public Experiment {
         if (hw::RunInstrument* ins = hw::current_instrument())
           for (std::size_t k = 0; k < layer->tiles().size(); ++k) {
             hw::Tile& t = layer->tiles()[k];
-            t.set_timing_hook(ins->attach(t, layer->tile_name("layer" + std::to_string(l), k), int(l)));
+            const std::string name = layer->tile_name("layer" + std::to_string(l), k);
+            t.set_timing_hook(ins->attach(t, name, int(l)));
           }
         ++l;
       }
