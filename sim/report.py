@@ -30,7 +30,7 @@ KEY_COLUMNS = [
     "final_test_loss", "best_test_loss", "test_accuracy", "best_test_accuracy",
     "mean_update_cosine", "mean_bias_along_grad", "mean_bias_across_grad",
     "bias_along_grad", "bias_across_grad", "variance_total", "total_pulses",
-    "energy_total_J", "eval_energy_J", "device_time_s", "cycles",
+    "energy_total_J", "eval_energy_J", "device_time_s", "cycles", "area_mm2",
 ]
 
 STYLE = """
