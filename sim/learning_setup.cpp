@@ -85,8 +85,11 @@ std::vector<std::shared_ptr<rules::TileLayer>> LearningSetup::place_on_tiles(
     const Index cols = tile.max_cols ? tile.max_cols : net.fan_in(l);
     const Index grid = ((net.fan_out(l) + rows - 1) / rows) * ((net.fan_in(l) + cols - 1) / cols);
     if (l >= 1024 || grid > (Index(1) << 15))
-      throw ConfigError("tile.max_rows, tile.max_cols: layer " + std::to_string(l) + " would need " +
-                        std::to_string(grid) + " tiles; at most 32768 tiles per layer and 1024 "
+      throw ConfigError("tile.max_rows = " + std::to_string(tile.max_rows) +
+                        ", tile.max_cols = " + std::to_string(tile.max_cols) + ": layer " +
+                        std::to_string(l) + " (" + std::to_string(net.fan_out(l)) + " x " +
+                        std::to_string(net.fan_in(l)) + ") would need " + std::to_string(grid) +
+                        " tiles; a layer may have at most 32768 tiles and a network 1024 "
                         "layers: raise the limits");
     auto layer = std::make_shared<rules::TileLayer>(
         net.fan_out(l), net.fan_in(l), tile.max_rows, tile.max_cols,
