@@ -186,7 +186,8 @@ class TimedInstrument : public Instrument {
  public:
   TimedInstrument(const TimingParams& t, const EnergyParams& e, const timing::AreaParams& a,
                   const TraceParams& tr, bool trace)
-      : Instrument(e, t, a), t_(t), tr_(tr), trace_(trace) {}
+      : Instrument(e, t, a), t_(t), tr_(tr), trace_(trace),
+        sequential_(t.schedule == "sequential") {}
 
   hw::TimingHook* attach(hw::Tile& tile, const std::string& name, int group) override {
     shells_.emplace_back(*this, ledger_.add(tile, name, group), tile, name);
@@ -264,7 +265,7 @@ class TimedInstrument : public Instrument {
   }
 
   void write_summary(nlohmann::ordered_json& s) const override {
-    s["cycles"] = total_cycles_;
+    s["cycles"] = ledger_.makespan();
     s["sim_time_ns"] = (t1_ - t0_).to_seconds() * 1e9;
     s["clock_ns"] = t_.clock * 1e9;
     s["schedule"] = t_.schedule;
@@ -294,10 +295,10 @@ class TimedInstrument : public Instrument {
   // Both counts are below 1e18 here, so the sum cannot wrap.
   Placement account(const TileCounts& c, const hw::OpCost& cost) {
     const uint64_t cycles = timing::op_cycles(cost, t_);
-    const double seconds = double(std::max(total_cycles_, ledger_.makespan()) + cycles) * t_.clock;
+    const double seconds = double(ledger_.makespan() + cycles) * t_.clock;
     if (seconds > timing::kMaxSimulatedSeconds) {
       std::ostringstream os;
-      os << "timing.clock = " << t_.clock << ": after " << total_cycles_
+      os << "timing.clock = " << t_.clock << ": after " << ledger_.makespan()
          << " cycles the run would simulate " << seconds
          << " s, more than the 1e6 s a timed run may; shorten the latencies of timing: or the "
             "run";
@@ -305,11 +306,10 @@ class TimedInstrument : public Instrument {
     }
     const Placement p = ledger_.record(c, cost);
     cycles_by_op_[int(cost.op)] += p.cycles;
-    total_cycles_ = ledger_.makespan();
     if (!ledger_.eval()) device_cycles_ += p.grew;
     return p;
   }
-  bool sequential() const { return t_.schedule == "sequential"; }
+  bool sequential() const { return sequential_; }
   double device_seconds() const override { return double(device_cycles_) * t_.clock; }
   uint64_t device_cycles() const override { return device_cycles_; }
   void set_device_cycles(uint64_t cycles) override { device_cycles_ = cycles; }
@@ -351,13 +351,13 @@ class TimedInstrument : public Instrument {
   TimingParams t_;
   TraceParams tr_;
   bool trace_;
+  bool sequential_;  // timing.schedule: each operation waits for the one before it
   std::unique_ptr<VcdWriter> vcd_;
   bool started_ = false;
   int id_loss_ = -1, id_rule_ = -1;
   std::deque<TileShell> shells_;
   sc_core::sc_time t0_, t1_, rule_since_;
   std::string rule_label_;
-  uint64_t total_cycles_ = 0;   // the run's length so far (the schedule's makespan)
   uint64_t device_cycles_ = 0;  // the part of it outside the eval phase
   uint64_t cycles_by_op_[6] = {0, 0, 0, 0, 0, 0};
   std::map<std::string, uint64_t> cycles_by_rule_;

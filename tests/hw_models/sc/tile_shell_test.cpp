@@ -18,6 +18,7 @@
 #include "hw_models/timing/instrument.h"
 #include "hw_models/sc/vcd_writer.h"
 #include "tests/hw_models/crossbar/tile_test_util.h"
+#include "tests/hw_models/sc/vcd_read.h"
 
 namespace xb {
 namespace {
@@ -171,83 +172,6 @@ TEST(TileShell, LedgerIsTheSameInBothModesAndPricesEachOperation) {
   EXPECT_NEAR(sf["energy_total_J"].get<double>(), e, 1e-12 * e);
 }
 
-// The $var names of a VCD, with their enclosing scopes joined by dots.
-std::set<std::string> vcd_names(const std::string& text) {
-  std::set<std::string> names;
-  std::vector<std::string> scope;
-  std::istringstream in(text);
-  std::string tok;
-  while (in >> tok) {
-    if (tok == "$scope") {
-      std::string kind, name;
-      in >> kind >> name;
-      scope.push_back(name);
-    } else if (tok == "$upscope") {
-      scope.pop_back();
-    } else if (tok == "$var") {
-      std::string type, width, code, name;
-      in >> type >> width >> code >> name;
-      std::string full;
-      for (const auto& s : scope) full += s + ".";
-      names.insert(full + name);
-    } else if (tok == "$enddefinitions") {
-      break;
-    }
-  }
-  return names;
-}
-
-// Every value change of every var, by full name: (time, value); bits and integers as numbers.
-std::map<std::string, std::vector<std::pair<uint64_t, double>>> vcd_changes(const std::string& text) {
-  std::map<std::string, std::string> code_to_name;
-  std::map<std::string, std::vector<std::pair<uint64_t, double>>> out;
-  std::vector<std::string> scope;
-  std::istringstream in(text);
-  std::string line;
-  bool body = false;
-  uint64_t t = 0;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string tok;
-    if (!body) {
-      while (ls >> tok) {
-        if (tok == "$scope") {
-          std::string k, n;
-          ls >> k >> n;
-          scope.push_back(n);
-        } else if (tok == "$upscope") {
-          scope.pop_back();
-        } else if (tok == "$var") {
-          std::string type, width, code, name, full;
-          ls >> type >> width >> code >> name;
-          for (const auto& sc : scope) full += sc + ".";
-          code_to_name[code] = full + name;
-        } else if (tok == "$enddefinitions") {
-          body = true;
-        }
-      }
-      continue;
-    }
-    if (line.empty() || line[0] == '$') continue;
-    if (line[0] == '#') {
-      t = std::stoull(line.substr(1));
-    } else if (line[0] == 'r' || line[0] == 'b') {
-      const auto sp = line.find(' ');
-      const std::string v = line.substr(1, sp - 1), code = line.substr(sp + 1);
-      double value = 0;
-      if (line[0] == 'r') {
-        value = std::stod(v);
-      } else {
-        for (char c : v) value = value * 2 + (c == '1');
-      }
-      out[code_to_name[code]].push_back({t, value});
-    } else {
-      out[code_to_name[line.substr(1)]].push_back({t, double(line[0] == '1')});
-    }
-  }
-  return out;
-}
-
 TEST(TileShell, TraceSurvivesGtkwaveRoundTripAndPulsesMatchTheLedger) {
   if (std::system("command -v vcd2fst >/dev/null && command -v fst2vcd >/dev/null") != 0)
     GTEST_SKIP() << "vcd2fst/fst2vcd not installed (Debian package gtkwave)";
@@ -272,7 +196,7 @@ TEST(TileShell, TraceSurvivesGtkwaveRoundTripAndPulsesMatchTheLedger) {
   ins->write_summary(s);
   const std::string vcd = slurp(dir / "trace.vcd");
   EXPECT_NE(vcd.find("$timescale 1ns $end"), std::string::npos);
-  const std::set<std::string> names = vcd_names(vcd);
+  const std::set<std::string> names = test::vcd_names(vcd);
   for (const char* n : {"top.layer0.tile.pulses_up", "top.layer1.tile.pulses_down",
                         "top.layer0.tile.phase", "top.layer0.tile.adc_sat",
                         "top.layer1.tile.g_mean", "top.layer0.tile.cells.c1_2.w",
@@ -286,19 +210,19 @@ TEST(TileShell, TraceSurvivesGtkwaveRoundTripAndPulsesMatchTheLedger) {
                           " && fst2vcd trace.fst > back.vcd 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   const std::string back = slurp(dir / "back.vcd");
-  EXPECT_EQ(vcd_names(back), names);
+  EXPECT_EQ(test::vcd_names(back), names);
 
   // Pulse counters are cumulative: their last values sum to the ledger's total, before and
   // after the round trip.
   for (const std::string* text : {&vcd, &back}) {
     uint64_t sum = 0;
-    for (const auto& [name, v] : vcd_changes(*text))
+    for (const auto& [name, v] : test::vcd_changes(*text))
       if (name.find(".pulses_") != std::string::npos) sum += uint64_t(v.back().second);
     EXPECT_EQ(sum, s["ledger"]["pulses"].get<uint64_t>());
   }
   // So are the tiles' busy cycles, evaluations included.
   uint64_t busy = 0;
-  for (const auto& [name, v] : vcd_changes(vcd))
+  for (const auto& [name, v] : test::vcd_changes(vcd))
     if (name.find(".busy_cycles") != std::string::npos) busy += uint64_t(v.back().second);
   EXPECT_EQ(busy, s["ledger"]["busy_cycles"].get<uint64_t>() +
                       s["ledger_eval"]["busy_cycles"].get<uint64_t>());
@@ -318,7 +242,7 @@ TEST(TileShell, TraceWindowAndSelectionKeepTheFileSmall) {
   ins->write_summary(s);
   ASSERT_GT(s["sim_time_ns"].get<double>(), 900.0);
   const std::string vcd = slurp(dir / "trace.vcd");
-  EXPECT_EQ(vcd_names(vcd), (std::set<std::string>{"top.layer0.tile.phase", "top.layer0.tile.pulses_up"}));
+  EXPECT_EQ(test::vcd_names(vcd), (std::set<std::string>{"top.layer0.tile.phase", "top.layer0.tile.pulses_up"}));
   std::istringstream in(vcd);
   std::string line;
   int stamps = 0;
@@ -370,7 +294,7 @@ TEST(TileShell, PulseLevelWindowShowsOneUpdateSlotBySlotAndTheReadCodes) {
         t.forward(x, y);
       },
       dir.string());
-  const auto ch = vcd_changes(slurp(dir / "trace.vcd"));
+  const auto ch = test::vcd_changes(slurp(dir / "trace.vcd"));
   const std::string p = "top.layer0.tile.lines.";
   int64_t total = 0;
   for (int r = 1; r < 3; ++r)

@@ -20,6 +20,7 @@
 #include "hw_models/cells/unit_cell.h"
 #include "hw_models/devices/device_model.h"
 #include "hw_models/update/update_scheme.h"
+#include "tests/hw_models/sc/vcd_read.h"
 
 namespace {
 
@@ -220,10 +221,11 @@ TEST(TimedRun, SplitLayersAreTheSameInBothModesUnderEverySchedule) {
     EXPECT_TRUE(st["ledger"]["tiles"].contains("layer0.t1_1"));
     EXPECT_TRUE(st["ledger"]["tiles"].contains("layer1.t0_1"));
     cycles[sched] = st["cycles"];
-    if (sched == "sequential")
+    if (sched == "sequential") {
       EXPECT_EQ(st["ledger"]["busy_cycles"].get<uint64_t>() +
                     st["ledger_eval"]["busy_cycles"].get<uint64_t>(),
                 cycles[sched]);
+    }
     fs::remove_all(f);
     fs::remove_all(t);
   }
@@ -238,24 +240,7 @@ TEST(TimedRun, ShippedSaveFilesNameSignalsOfTheShippedDemo) {
   const fs::path t = temp_dir() / "demo";
   ASSERT_EQ(xbarsim((src / "sim/configs/timed_small.yaml").string(), t, "--mode timed --trace"), 0)
       << slurp(t.string() + ".err");
-  std::set<std::string> names;
-  std::vector<std::string> scope;
-  std::istringstream in(slurp(t / "trace.vcd"));
-  std::string tok;
-  while (in >> tok && tok != "$enddefinitions") {
-    if (tok == "$scope") {
-      std::string kind, name;
-      in >> kind >> name;
-      scope.push_back(name);
-    } else if (tok == "$upscope") {
-      scope.pop_back();
-    } else if (tok == "$var") {
-      std::string type, width, code, name, full;
-      in >> type >> width >> code >> name;
-      for (const auto& sc : scope) full += sc + ".";
-      names.insert(full + name);
-    }
-  }
+  const std::set<std::string> names = xb::test::vcd_names(slurp(t / "trace.vcd"));
   for (const char* file : {"tile_summary.gtkw", "pulse_window.gtkw"}) {
     std::istringstream gtkw(slurp(src / "traces" / file));
     std::string line;
