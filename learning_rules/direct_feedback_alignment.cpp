@@ -11,7 +11,7 @@ void DirectFeedbackAlignment::prepare(Model& m, const Rng& init) {
   const Index out = net.fan_out(net.layers() - 1);
   const Rng r0 = init.unit(102);
   for (Index k = 0; k + 1 < net.layers(); ++k) {
-    MatrixD b(out, net.fan_out(k));
+    MatrixD b(out, net.geometry(k).units());  // to every unit of the layer's output tensor
     Rng r = r0.at(uint64_t(k));
     r.fill_normal(b.data(), b.size());
     b_.push_back(b * (p_.feedback_scale / std::sqrt(double(out))));
@@ -28,7 +28,9 @@ Estimate DirectFeedbackAlignment::estimate(Model& m, const Batch& b, const Rng& 
   std::vector<MatrixD> delta(static_cast<std::size_t>(net.layers()));
   delta.back() = err;
   for (std::size_t k = 0; k + 1 < delta.size(); ++k) {
-    MatrixD g = err * b_[k];
+    // A conv layer's output tensor (sample x position·channel) is its rows (sample·position x
+    // channel) reshaped.
+    MatrixD g = reshaped(err * b_[k], c.a[k].rows(), c.a[k].cols());
     if (c.mult[k].size()) g = g.cwiseProduct(c.mult[k]);
     delta[k] = g.cwiseProduct(net.activate_derivative(c.a[k]));
   }

@@ -53,6 +53,8 @@ struct EquilibriumPropagationParams : InjectionParams {
 class EquilibriumPropagation : public LearningRule {
  public:
   explicit EquilibriumPropagation(const EquilibriumPropagationParams& p) : p_(p) {}
+  // Its energy is defined on a chain of dense layers: conv networks are refused.
+  void prepare(Model& m, const Rng&) override { need_perceptron(m); }
   Estimate estimate(Model& m, const Batch& b, const Rng& stream, uint64_t event) override;
 
  private:

@@ -68,6 +68,8 @@ class LearningRule {
  protected:
   // The network of `m`, or ConfigError naming this rule when the model has no layers.
   Network& need_network(Model& m) const;
+  // The same, refusing networks with conv2d layers (for rules defined on perceptrons only).
+  Network& need_perceptron(Model& m) const;
   // Gradient of the network through its (possibly noise-injected) forward pass, keeping the
   // rank-one factors in `e`. `inj` is the injection stream of this step.
   VectorD network_gradient(Network& net, const Batch& b, const Rng& inj,

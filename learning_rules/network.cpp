@@ -3,6 +3,7 @@
 
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
+#include <algorithm>
 #include <cmath>
 
 namespace xb::rules {
@@ -21,9 +22,26 @@ Batch Batch::rows(const std::vector<Index>& idx) const {
 
 void NetworkParams::validate(const Scope& s) const {
   s.require_each_in("hidden", hidden, 1, 1 << 20);
+  s.require(hidden.empty() || layers.empty(), "hidden", Scope::fmt(double(hidden.size())) + " widths",
+            "give either hidden (the MLP shorthand) or layers, not both");
+  validate_layer_records(s, "layers", layers);
   s.require_one_of("activation", activation, {"linear", "relu", "tanh", "sigmoid"});
   s.require_one_of("init", init, {"xavier", "glorot", "he", "zeros"});
   s.require(std::isfinite(init_gain), "init_gain", init_gain, "must be finite");
+}
+
+bool NetworkParams::any_analog() const {
+  if (analog) return true;
+  for (const Record& r : layers)
+    if (r.count("analog") && r.at("analog") == "true") return true;
+  return false;
+}
+
+NetworkParams NetworkParams::digital() const {
+  NetworkParams d = *this;
+  d.analog = false;
+  for (Record& r : d.layers) r.erase("analog");
+  return d;
 }
 
 Activation activation_from(const std::string& name) {
@@ -33,19 +51,24 @@ Activation activation_from(const std::string& name) {
   return Activation::linear;
 }
 
-Network::Network(const NetworkParams& p, Index inputs, Index outputs, LossKind loss,
+Network::Network(const NetworkParams& p, Shape input, Index outputs, LossKind loss,
                  double mse_scale, double l2)
     : p_(p), act_(activation_from(p.activation)), loss_(loss), mse_scale_(mse_scale), l2_(l2) {
-  std::vector<Index> widths{inputs};
-  for (int h : p.hidden) widths.push_back(h);
-  widths.push_back(outputs);
-  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
-    w_.push_back(MatrixD::Zero(widths[l + 1], widths[l]));
-    b_.push_back(VectorD::Zero(widths[l + 1]));
+  Config none;  // the layers were checked against the task when the config was read
+  geo_ = plan_layers(Scope(none, "network"), p.layers, p.hidden, p.analog, input, outputs);
+  for (const LayerGeometry& g : geo_) {
+    w_.push_back(MatrixD::Zero(g.fan_out(), g.fan_in()));
+    b_.push_back(VectorD::Zero(g.fan_out()));
     tiles_.push_back(nullptr);
     offset_.push_back(n_params_);
-    n_params_ += widths[l + 1] * widths[l] + (p.bias ? widths[l + 1] : 0);
+    n_params_ += g.fan_out() * g.fan_in() + (p.bias ? g.fan_out() : 0);
   }
+}
+
+bool Network::convolutional() const {
+  for (const LayerGeometry& g : geo_)
+    if (g.conv) return true;
+  return false;
 }
 
 void Network::initialise(const Rng& init) {
@@ -99,6 +122,36 @@ MatrixD Network::read_backward(Index l, const MatrixD& d) const {
   return tiles_[l] && !exact_reads_ ? tiles_[l]->backward(d) : MatrixD(d * w_[l]);
 }
 
+MatrixD Network::to_rows(Index l, MatrixD x) const {
+  const LayerGeometry& g = geo_[std::size_t(l)];
+  return g.conv ? im2col(g, x) : x;
+}
+
+MatrixD Network::from_rows(Index l, MatrixD d) const {
+  const LayerGeometry& g = geo_[std::size_t(l)];
+  return g.conv ? col2im(g, d) : d;
+}
+
+MatrixD Network::pass_on(Index l, MatrixD h, std::vector<PoolWinners>& winners,
+                         bool reuse) const {
+  const LayerGeometry& g = geo_[std::size_t(l)];
+  if (!g.conv) return h;
+  const Index batch = h.rows() / g.positions();
+  MatrixD t = reshaped(std::move(h), batch, g.units());
+  winners.resize(g.pools.size());
+  for (std::size_t k = 0; k < g.pools.size(); ++k)
+    t = pool_forward(g.pools[k], t, winners[k], reuse);
+  return t;
+}
+
+MatrixD Network::pass_back(Index l, MatrixD d, const std::vector<PoolWinners>& winners) const {
+  const LayerGeometry& g = geo_[std::size_t(l)];
+  if (!g.conv) return d;
+  for (std::size_t k = g.pools.size(); k-- > 0;) d = pool_backward(g.pools[k], d, winners[k]);
+  const Index rows = d.rows() * g.positions();
+  return reshaped(std::move(d), rows, g.fan_out());
+}
+
 MatrixD Network::activate(const MatrixD& a) const {
   switch (act_) {
     case Activation::relu: return a.cwiseMax(0.0);
@@ -123,13 +176,17 @@ MatrixD Network::activate_derivative(const MatrixD& a) const {
 MatrixD Network::forward(const MatrixD& x, ForwardCache* c, const std::vector<MatrixD>* pre_noise,
                          const Injection* inj, const Rng* rng) const {
   if (c) {
-    c->h.assign(1, x);
+    c->h.clear();
     c->a.clear();
     c->mult.assign(std::size_t(layers()), MatrixD());
+    c->winners.assign(std::size_t(layers()), {});
   }
   MatrixD h = x;
+  std::vector<PoolWinners> winners;
   Rng noise = rng ? *rng : Rng(0, Stream::estimator);  // layers drawn in turn from one stream
   for (Index l = 0; l < layers(); ++l) {
+    h = to_rows(l, std::move(h));
+    if (c) c->h.push_back(h);
     MatrixD a = read_forward(l, h);
     if (p_.bias) a.rowwise() += b_[l].transpose();
     if (pre_noise) a += (*pre_noise)[std::size_t(l)];
@@ -146,8 +203,10 @@ MatrixD Network::forward(const MatrixD& x, ForwardCache* c, const std::vector<Ma
         if (c) c->mult[std::size_t(l)] = std::move(m);
       }
     }
-    if (c) {
-      c->a.push_back(std::move(a));
+    if (c) c->a.push_back(std::move(a));
+    if (!last) {
+      h = pass_on(l, std::move(h), c ? c->winners[std::size_t(l)] : winners, false);
+    } else if (c) {
       c->h.push_back(h);
     }
   }
@@ -182,13 +241,15 @@ std::vector<MatrixD> Network::backward(const ForwardCache& c, const MatrixD& e,
     const MatrixD& d = delta[std::size_t(l)];
     MatrixD g = feedback ? MatrixD(d * (*feedback)[std::size_t(l)]) : read_backward(l, d);
     const std::size_t k = std::size_t(l - 1);
+    g = pass_back(l - 1, from_rows(l, std::move(g)), c.winners[k]);
     if (c.mult[k].size()) g = g.cwiseProduct(c.mult[k]);
     delta[k] = g.cwiseProduct(activate_derivative(c.a[k]));
   }
   return delta;
 }
 
-VectorD Network::assemble(const ForwardCache& c, const std::vector<MatrixD>& delta) const {
+VectorD Network::assemble(const ForwardCache& c, const std::vector<MatrixD>& delta,
+                          bool with_l2) const {
   VectorD g(n_params_);
   for (Index l = 0; l < layers(); ++l) {
     const MatrixD gw = delta[std::size_t(l)].transpose() * c.h[std::size_t(l)];
@@ -196,7 +257,7 @@ VectorD Network::assemble(const ForwardCache& c, const std::vector<MatrixD>& del
     if (p_.bias)
       g.segment(offset_[l] + gw.size(), gw.rows()) = delta[std::size_t(l)].colwise().sum().transpose();
   }
-  if (l2_ != 0.0) g += l2_gradient();
+  if (with_l2 && l2_ != 0.0) g += l2_gradient();
   return g;
 }
 
@@ -230,7 +291,28 @@ void Network::set_params(const VectorD& p) {
   }
 }
 
-double Network::data_loss(const Batch& b) const { return sample_losses(forward(b.x), b).mean(); }
+Index Network::chunk_samples() const {
+  double per_sample = 0;
+  for (const LayerGeometry& g : geo_) per_sample += double(g.positions() * (g.fan_in() + g.fan_out()));
+  return std::max<Index>(1, Index(kChunkNumbers / per_sample));
+}
+
+template <class F>
+void Network::for_each_chunk(const Batch& b, F&& f) const {
+  const Index chunk = chunk_samples();
+  if (b.size() <= chunk) return f(b.x, 0);
+  for (Index i = 0; i < b.size(); i += chunk) f(b.x.middleRows(i, std::min(chunk, b.size() - i)), i);
+}
+
+double Network::data_loss(const Batch& b) const {
+  double sum = 0;
+  for_each_chunk(b, [&](const MatrixD& x, Index first) {
+    Batch part;
+    part.y = b.y.middleRows(first, x.rows());
+    sum += sample_losses(forward(x), part).sum();
+  });
+  return sum / double(b.size());
+}
 
 double Network::loss(const Batch& b) { return data_loss(b) + l2_term(); }
 
@@ -240,21 +322,32 @@ VectorD Network::gradient(const Batch& b) {
     explicit ExactReads(bool& f) : flag(f) { flag = true; }
     ~ExactReads() { flag = false; }
   } exact(exact_reads_);
-  ForwardCache c;
-  const MatrixD out = forward(b.x, &c);
-  return assemble(c, backward(c, output_error(out, b)));
+  VectorD g = VectorD::Zero(n_params_);
+  for_each_chunk(b, [&](const MatrixD& x, Index first) {
+    ForwardCache c;
+    Batch part;
+    part.y = b.y.middleRows(first, x.rows());
+    const MatrixD out = forward(x, &c);
+    // The chunk's mean-loss gradient, weighted by its share of the batch.
+    MatrixD e = output_error(out, part) * (double(x.rows()) / double(b.size()));
+    g += assemble(c, backward(c, e), false);
+  });
+  if (l2_ != 0.0) g += l2_gradient();
+  return g;
 }
 
 double Network::accuracy(const Batch& b) const {
   if (b.labels.empty() || b.size() == 0) return 0.0;
-  const MatrixD out = forward(b.x);
   Index hits = 0;
-  for (Index n = 0; n < out.rows(); ++n) {
-    Index k;
-    out.row(n).maxCoeff(&k);
-    hits += k == b.labels[std::size_t(n)];
-  }
-  return double(hits) / double(out.rows());
+  for_each_chunk(b, [&](const MatrixD& x, Index first) {
+    const MatrixD out = forward(x);
+    for (Index n = 0; n < out.rows(); ++n) {
+      Index k;
+      out.row(n).maxCoeff(&k);
+      hits += k == b.labels[std::size_t(first + n)];
+    }
+  });
+  return double(hits) / double(b.size());
 }
 
 }  // namespace xb::rules

@@ -27,6 +27,17 @@ Network& LearningRule::need_network(Model& m) const {
   return *net;
 }
 
+Network& LearningRule::need_perceptron(Model& m) const {
+  Network& net = need_network(m);
+  if (net.convolutional())
+    throw ConfigError("rule.type = " + name +
+                      ": is defined for networks of linear layers only, and network.layers has "
+                      "conv2d layers (on conv networks use backprop, synthetic, minibatch_sgd, "
+                      "feedback_alignment, direct_feedback_alignment, node_perturbation or "
+                      "weight_perturbation)");
+  return net;
+}
+
 VectorD LearningRule::network_gradient(Network& net, const Batch& b, const Rng& inj,
                                        const std::vector<MatrixD>* feedback, Estimate& e) const {
   ForwardCache c;

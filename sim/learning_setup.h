@@ -37,13 +37,24 @@ struct LearningSetup {
   // batch of `batch` samples (0: the training set) and of an evaluation of a whole set.
   void estimate_memory(MemoryEstimate& m, const rules::NetworkParams& net, double batch) const;
 
-  // Puts layer l of `net` on tile l (fabrication keyed by seed and l) when `np` is analog;
-  // returns the tile layers (empty for a digital network).
+  // Puts each analog layer l of `net` on its tiles (fabrication keyed by seed and l); returns
+  // the tile layers (empty for a digital network).
   std::vector<std::shared_ptr<rules::TileLayer>> place_on_tiles(
       rules::Network& net, const rules::NetworkParams& np, uint64_t seed) const;
 };
 
-// Weights of `net` on `task` (inputs -> hidden -> outputs), biases left out.
+// Writes -lr ĝ: digital layers exactly, analog weights through their tiles (with the rank-one
+// factors when they make up the whole estimate: `factors`, false when an L2 term is added),
+// adding the pulses used to `pulses`. The caller re-reads the tiles (Network::sync_from_tiles)
+// once the step's device time has passed.
+void apply_update(rules::Model& model, const rules::Estimate& e, double lr, bool factors,
+                  double& pulses);
+
+// Weights of `net` on `task` (every parameter layer's W), biases left out.
 double network_weights(const Task& task, const rules::NetworkParams& net);
+
+// Refuses, naming the key in `s` (the network section), a network whose layers do not fit the
+// task's input or that would hold more than 2^28 weights (2 GiB of doubles).
+void check_network(const Scope& s, const Task& task, const rules::NetworkParams& net);
 
 }  // namespace xb::sim

@@ -160,6 +160,34 @@ void ParamReader::read(const char* name, const YAML::Node& n,
   read_list(name, n, out, unit, "must be a list of lists of numbers");
 }
 
+void ParamReader::read(const char* name, const YAML::Node& n, Records& out, const std::string&) {
+  if (!n.IsSequence()) scope_.fail(name, show_node(n), "must be a list of maps");
+  out.clear();
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const std::string item = std::string(name) + "[" + std::to_string(i) + "]";
+    if (!n[i].IsMap()) scope_.fail(item, show_node(n[i]), "must be a map of key: value");
+    Record r;
+    for (const auto& kv : n[i]) {
+      const std::string k = kv.first.Scalar();
+      if (!kv.second.IsScalar())
+        scope_.fail(item + "." + k, show_node(kv.second), "must be a single value");
+      r[k] = kv.second.Scalar();
+    }
+    out.push_back(std::move(r));
+  }
+}
+
+YAML::Node ParamReader::to_node(const Records& v) {
+  YAML::Node n(YAML::NodeType::Sequence);
+  for (const Record& r : v) {
+    YAML::Node m(YAML::NodeType::Map);
+    for (const auto& [k, x] : r) m[k] = x;
+    m.SetStyle(YAML::EmitterStyle::Flow);
+    n.push_back(m);
+  }
+  return n;
+}
+
 YAML::Node ParamReader::to_node(const std::vector<double>& v) {
   YAML::Node n(YAML::NodeType::Sequence);
   for (double x : v) n.push_back(x);
@@ -199,6 +227,16 @@ std::string join(const V& v) {
 std::string ParamDescriber::show(const std::vector<double>& v) { return join(v); }
 std::string ParamDescriber::show(const std::vector<int>& v) { return join(v); }
 std::string ParamDescriber::show(const std::vector<std::string>& v) { return join(v); }
+std::string ParamDescriber::show(const Records& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    s += i ? ", {" : "{";
+    bool first = true;
+    for (const auto& [k, x] : v[i]) s += (first ? "" : ", ") + k + ": " + x, first = false;
+    s += "}";
+  }
+  return s + "]";
+}
 std::string ParamDescriber::show(const std::vector<std::vector<double>>& v) {
   std::string s = "[";
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + join(v[i]);

@@ -28,6 +28,12 @@
 
 namespace xb {
 
+// A list of records, each a map of scalar values (`network.layers: [{type: conv2d, ...}]`).
+// The reader checks only the shape; the owner parses and validates each value, naming the key
+// as `name[i].field`.
+using Record = std::map<std::string, std::string>;
+using Records = std::vector<Record>;
+
 // A section of the config ("device", "experiment", "periphery.adc", ...). Validation
 // helpers throw ConfigError naming file, key, value and rule.
 class Scope {
@@ -128,6 +134,7 @@ class ParamReader {
             const std::string& unit);
   void read(const char* name, const YAML::Node& n, std::vector<std::vector<double>>& out,
             const std::string& unit);
+  void read(const char* name, const YAML::Node& n, Records& out, const std::string& unit);
   // The list overloads: fails with `rule` unless `n` is a list, then reads element i as
   // name[i] with the element type's own overload.
   template <class T>
@@ -144,6 +151,7 @@ class ParamReader {
   static YAML::Node to_node(const std::vector<int>& v);
   static YAML::Node to_node(const std::vector<std::string>& v);
   static YAML::Node to_node(const std::vector<std::vector<double>>& v);
+  static YAML::Node to_node(const Records& v);
 
   Scope scope_;
 };
@@ -180,6 +188,7 @@ class ParamDescriber {
   static std::string show(const std::vector<int>& v);
   static std::string show(const std::vector<std::string>& v);
   static std::string show(const std::vector<std::vector<double>>& v);
+  static std::string show(const Records& v);
 };
 
 // Reads and validates a Params struct from a scope in one call.

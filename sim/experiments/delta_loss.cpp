@@ -106,7 +106,10 @@ class DeltaLoss : public Experiment {
   void prepare(Config& cfg, const RunOptions& options) override {
     options_ = options;
     task_ = task_registry().create(Scope(cfg, "task"));
-    if (task_->uses_network()) net_ = read_params<rules::NetworkParams>(Scope(cfg, "network"));
+    if (task_->uses_network()) {
+      net_ = read_params<rules::NetworkParams>(Scope(cfg, "network"));
+      check_network(Scope(cfg, "network"), *task_, net_);
+    }
     rule_ = rules::rule_registry().create(Scope(cfg, "rule"), "synthetic");
     synth_ = dynamic_cast<rules::Synthetic*>(rule_.get());
     const Scope e(cfg, "experiment");
@@ -117,7 +120,8 @@ class DeltaLoss : public Experiment {
     if (antithetic_ && p_.draws % 2) e.fail("draws", p_.draws, "must be even with antithetic sampling");
     if (p_.mode == "steady_state" && task_->uses_network())
       e.fail("mode", p_.mode, "steady_state needs the quadratic task (known minimum)");
-    if (net_.analog) Scope(cfg, "network").fail("analog", true, "delta_loss runs digital networks");
+    if (net_.any_analog())
+      Scope(cfg, "network").fail("analog", true, "delta_loss runs digital networks");
   }
 
   void estimate_memory(MemoryEstimate& m) const override {

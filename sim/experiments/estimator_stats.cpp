@@ -145,8 +145,12 @@ class EstimatorStats : public Experiment {
     if (!setup_.task->uses_network() && !p_.widths.empty()) {
       Scope(cfg, "experiment").fail("widths", p_.widths.size(), "needs a network task");
     }
+    if (!setup_.network.layers.empty() && !p_.widths.empty())
+      Scope(cfg, "experiment").fail("widths", p_.widths.size(),
+                                    "sets the hidden widths of an MLP; network.layers is given "
+                                    "(run one config per width instead)");
     if (p_.sources.empty()) return;
-    if (!setup_.network.analog)
+    if (!setup_.network.any_analog())
       Scope(cfg, "experiment").fail("sources", p_.sources.front(),
                                     "switches non-idealities of tiles: needs network.analog");
     // One hardware per source switched off, and one with all of them off (the residual), each
@@ -179,7 +183,7 @@ class EstimatorStats : public Experiment {
     const double params = setup_.task->uses_network() ? network_weights(*setup_.task, widest) : 0;
     m.add("realised updates", "experiment.repeats, network.hidden",
           double(p_.repeats) * params * 8.0);
-    if (widest.analog)
+    if (widest.any_analog())
       m.add("saved tiles beside their forks", "network.hidden", params * 64.0);
   }
 
@@ -276,8 +280,7 @@ class EstimatorStats : public Experiment {
     const uint64_t seed = options_.seed;
     const Rng init(seed, Stream::init);
     std::unique_ptr<rules::Model> model = setup_.task->make_model(np, init);
-    rules::NetworkParams dnp = np;
-    dnp.analog = false;
+    const rules::NetworkParams dnp = np.digital();
     std::unique_ptr<rules::Model> twin = setup_.task->make_model(dnp, init);  // exact double loss
     rules::Network* net = model->network();
     std::vector<rules::TileLayer*>& layers = layers_;
@@ -428,25 +431,13 @@ class EstimatorStats : public Experiment {
     return ci;
   }
 
-  // Writes -lr ĝ as train does: digital parameters exactly, analog weights through the tile.
+  // Writes -lr ĝ as train does, then lets one mini-batch of device time pass (lifetime decay,
+  // diffusion: part of what a step does to the weights; the step takes no seconds, drift is a
+  // read effect, not the update's).
   void apply(rules::Model& model, const rules::Estimate& e, double& pulses) {
+    apply_update(model, e, p_.lr, setup_.task->l2() == 0.0, pulses);
     rules::Network* net = model.network();
-    if (!net || !setup_.network.analog) {
-      model.set_params(model.params() - p_.lr * e.estimate);
-      return;
-    }
-    for (Index l = 0; l < net->layers(); ++l) {
-      const Index off = net->offset(l), rows = net->fan_out(l), cols = net->fan_in(l);
-      const MatrixD dw = -p_.lr * Eigen::Map<const MatrixD>(e.estimate.data() + off, rows, cols);
-      const bool factors = std::size_t(l) < e.d.size() && setup_.task->l2() == 0.0;
-      static const MatrixD none;
-      net->tile(l)->update(dw, factors ? e.x[std::size_t(l)] : none,
-                           factors ? e.d[std::size_t(l)] : none, p_.lr, pulses);
-      if (net->has_bias())
-        net->set_bias(l, net->bias(l) - p_.lr * e.estimate.segment(off + rows * cols, rows));
-    }
-    // One mini-batch of device time (lifetime decay, diffusion) is part of what a step does to
-    // the weights; the step takes no seconds (drift is a read effect, not the update's).
+    if (!net || layers_.empty()) return;
     for (rules::TileLayer* t : layers_) t->advance(1, 0.0);
     net->sync_from_tiles();
   }

@@ -119,8 +119,8 @@ class Inference : public Experiment {
       periphery_ = read_params<hw::PeripheryParams>(Scope(cfg, "periphery"));
     const Scope s(cfg, "experiment");
     if (!setup_.task->uses_network()) s.fail("type", "inference", "the task has no network");
-    if (setup_.network.analog || setup_.device)
-      Scope(cfg, "network").fail("analog", setup_.network.analog ? "true" : "false",
+    if (setup_.network.any_analog() || setup_.device)
+      Scope(cfg, "network").fail("analog", setup_.network.any_analog() ? "true" : "false",
                                  "inference programs trained weights with its own PCM model "
                                  "and reads them exactly: give no device section and a "
                                  "digital network");

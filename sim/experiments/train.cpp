@@ -133,14 +133,14 @@ class Train : public Experiment {
       Scope(cfg, "experiment").fail("epochs", p_.epochs, "this task has no data: give steps");
     }
     const Scope s(cfg, "experiment");
-    if (p_.weight_noise > 0 && setup_.network.analog)
+    if (p_.weight_noise > 0 && setup_.network.any_analog())
       s.fail("weight_noise", p_.weight_noise,
              "acts on digital layers; analog layers take their read noise from "
              "periphery.w_noise and periphery.out_noise (drawn on every read)");
     // Keys about devices on a run without any.
-    if (!setup_.network.analog && p_.seconds_per_batch > 0)
+    if (!setup_.network.any_analog() && p_.seconds_per_batch > 0)
       s.fail("seconds_per_batch", p_.seconds_per_batch, "ages devices: needs network.analog: true");
-    if (!setup_.network.analog && p_.save_devices)
+    if (!setup_.network.any_analog() && p_.save_devices)
       s.fail("save_devices", "true", "saves device weights: needs network.analog: true");
   }
 
@@ -472,24 +472,12 @@ class Train : public Experiment {
     for (const auto& layer : tiles_) layer->advance(1, dt);
   }
 
-  // Writes -lr ĝ: digital parameters exactly, analog weights through their tile.
+  // Writes -lr ĝ (rank-one factors only when they describe the whole estimate: no L2 term),
+  // then lets the step's device time pass.
   void apply(const rules::Estimate& e, double lr, Loop& at) {
+    apply_update(*model_, e, lr, setup_.task->l2() == 0.0, at.pulses);
     rules::Network* net = model_->network();
-    if (!net || !setup_.network.analog) {
-      model_->set_params(model_->params() - lr * e.estimate);
-      return;
-    }
-    for (Index l = 0; l < net->layers(); ++l) {
-      const Index off = net->offset(l), rows = net->fan_out(l), cols = net->fan_in(l);
-      const MatrixD dw = -lr * Eigen::Map<const MatrixD>(e.estimate.data() + off, rows, cols);
-      // Rank-one factors only when they describe the whole estimate (no L2 term).
-      const bool factors = std::size_t(l) < e.d.size() && setup_.task->l2() == 0.0;
-      static const MatrixD none;
-      net->tile(l)->update(dw, factors ? e.x[std::size_t(l)] : none,
-                           factors ? e.d[std::size_t(l)] : none, lr, at.pulses);
-      if (net->has_bias())
-        net->set_bias(l, net->bias(l) - lr * e.estimate.segment(off + rows * cols, rows));
-    }
+    if (!net || !setup_.network.any_analog()) return;
     advance_devices(at);
     net->sync_from_tiles();
   }

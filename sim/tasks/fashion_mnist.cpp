@@ -46,6 +46,7 @@ class FashionMnist : public Task {
   explicit FashionMnist(const FashionMnistParams& p) : p_(p) {}
   bool classification() const override { return true; }
   Index inputs() const override { return rows_ * cols_; }
+  rules::Shape input_shape() const override { return {1, rows_, cols_}; }  // grey images
   Index outputs() const override { return 10; }
   double data_bytes() const override {
     // Both sets as doubles (pixels and one-hot labels) plus the raw bytes read from the files.

@@ -13,7 +13,7 @@ namespace xb::sim {
 #undef XB_TASK
 
 std::unique_ptr<rules::Model> Task::make_model(const rules::NetworkParams& net, const Rng& init) {
-  auto n = std::make_unique<rules::Network>(net, inputs(), outputs(), loss_kind(), mse_scale(), l2());
+  auto n = std::make_unique<rules::Network>(net, input_shape(), outputs(), loss_kind(), mse_scale(), l2());
   n->initialise(init);
   return n;
 }

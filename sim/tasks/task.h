@@ -23,6 +23,8 @@ class Task {
   // estimated from the parameters alone (sim/memory_estimate.h).
   virtual double data_bytes() const = 0;
   virtual Index inputs() const = 0;
+  // The shape of one input (channels x height x width); a flat vector unless the task has images.
+  virtual rules::Shape input_shape() const { return {inputs(), 1, 1}; }
   virtual Index outputs() const = 0;
   virtual rules::LossKind loss_kind() const { return rules::LossKind::mse; }
   // MSE normalisation: L = mse_scale * mean_n ||y_hat_n - y_n||^2 (0.5 by default, the [Z22]

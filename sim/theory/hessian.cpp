@@ -55,14 +55,22 @@ VectorD network_hvp(const rules::Network& net, const rules::Batch& b, const Vect
     V[std::size_t(l)] = Eigen::Map<const MatrixD>(v.data() + off, r, k);
     vb[std::size_t(l)] = net.has_bias() ? VectorD(v.segment(off + r * k, r)) : VectorD::Zero(r);
   }
-  // R-forward: R{a_l} = R{h_l} W_l^T + h_l V_l^T + vb_l,  R{h_{l+1}} = phi'(a_l) . R{a_l}.
+  // R-forward: R{a_l} = R{h_l} W_l^T + h_l V_l^T + vb_l,  R{h_{l+1}} = P_l(phi'(a_l) . R{a_l})
+  // where h_l are the rows layer l multiplies and P_l the linear move to the next layer's rows
+  // (reshape, pooling with the forward pass's max winners, im2col; identity in an MLP).
   std::vector<MatrixD> Ra(static_cast<std::size_t>(L)), Rh(static_cast<std::size_t>(L + 1));
-  Rh[0] = MatrixD::Zero(b.x.rows(), b.x.cols());
+  Rh[0] = MatrixD::Zero(c.h[0].rows(), c.h[0].cols());
   for (Index l = 0; l < L; ++l) {
     const std::size_t s = std::size_t(l);
     MatrixD ra = Rh[s] * net.weight(l).transpose() + c.h[s] * V[s].transpose();
     ra.rowwise() += vb[s].transpose();
-    Rh[s + 1] = l + 1 == L ? ra : MatrixD(net.activate_derivative(c.a[s]).cwiseProduct(ra));
+    if (l + 1 == L) {
+      Rh[s + 1] = ra;
+    } else {
+      std::vector<rules::PoolWinners> winners = c.winners[s];
+      Rh[s + 1] = net.to_rows(
+          l + 1, net.pass_on(l, net.activate_derivative(c.a[s]).cwiseProduct(ra), winners, true));
+    }
     Ra[s] = std::move(ra);
   }
   const MatrixD& Rout = Rh[std::size_t(L)];
@@ -82,17 +90,20 @@ VectorD network_hvp(const rules::Network& net, const rules::Batch& b, const Vect
     const VectorD dot = pr.rowwise().sum();
     Re = (pr - p.cwiseProduct(dot.replicate(1, p.cols()))) / double(out.rows());
   }
-  // Backward and R-backward:
-  //   delta_{l-1} = (delta_l W_l) . phi'(a_{l-1})
-  //   R{delta_{l-1}} = (R{delta_l} W_l + delta_l V_l) . phi'(a_{l-1})
-  //                    + (delta_l W_l) . phi''(a_{l-1}) . R{a_{l-1}}
+  // Backward and R-backward (P^T: the adjoint of the move P above):
+  //   delta_{l-1} = P^T(delta_l W_l) . phi'(a_{l-1})
+  //   R{delta_{l-1}} = P^T(R{delta_l} W_l + delta_l V_l) . phi'(a_{l-1})
+  //                    + P^T(delta_l W_l) . phi''(a_{l-1}) . R{a_{l-1}}
   const std::vector<MatrixD> delta = net.backward(c, net.output_error(out, b));
   std::vector<MatrixD> Rd(static_cast<std::size_t>(L));
   Rd[std::size_t(L - 1)] = Re;
   for (Index l = L - 1; l > 0; --l) {
     const std::size_t s = std::size_t(l), k = std::size_t(l - 1);
-    const MatrixD back = delta[s] * net.weight(l);
-    const MatrixD rback = Rd[s] * net.weight(l) + delta[s] * V[s];
+    const auto adjoint = [&](MatrixD g) {
+      return net.pass_back(l - 1, net.from_rows(l, std::move(g)), c.winners[k]);
+    };
+    const MatrixD back = adjoint(delta[s] * net.weight(l));
+    const MatrixD rback = adjoint(Rd[s] * net.weight(l) + delta[s] * V[s]);
     Rd[k] = rback.cwiseProduct(net.activate_derivative(c.a[k])) +
             back.cwiseProduct(second_derivative(net.activation(), c.a[k])).cwiseProduct(Ra[k]);
   }
@@ -138,25 +149,29 @@ MatrixD dense_hessian(rules::Model& m, const rules::Batch& b) {
 
 TraceEstimate hessian_trace(rules::Model& m, const rules::Batch& b, const Rng& rng,
                             Index exact_max, int probes) {
-  const Index n = m.n_params();
+  return block_trace(m, b, rng, 0, m.n_params(), exact_max, probes);
+}
+
+TraceEstimate block_trace(rules::Model& m, const rules::Batch& b, const Rng& rng, Index first,
+                          Index count, Index exact_max, int probes) {
   TraceEstimate t;
-  VectorD e = VectorD::Zero(n);
-  if (n <= exact_max) {
-    for (Index i = 0; i < n; ++i) {
+  VectorD e = VectorD::Zero(m.n_params());
+  if (count <= exact_max) {
+    for (Index i = first; i < first + count; ++i) {
       e(i) = 1.0;
       t.trace += hvp(m, b, e)(i);
       e(i) = 0.0;
     }
-    t.probes = int(n);
+    t.probes = int(count);
     return t;
   }
   // Hutchinson: z Rademacher, E[z^T H z] = Tr[H]; standard error = sample std / sqrt(probes).
   double s = 0, s2 = 0;
+  std::vector<double> u(static_cast<std::size_t>(count));
   for (int k = 0; k < probes; ++k) {
     Rng r = rng.at(uint64_t(k));
-    std::vector<double> u(static_cast<std::size_t>(n));
-    r.fill_normal(u.data(), n);
-    for (Index i = 0; i < n; ++i) e(i) = u[std::size_t(i)] >= 0 ? 1.0 : -1.0;
+    r.fill_normal(u.data(), count);
+    for (Index i = 0; i < count; ++i) e(first + i) = u[std::size_t(i)] >= 0 ? 1.0 : -1.0;
     const double q = e.dot(hvp(m, b, e));
     s += q;
     s2 += q * q;
@@ -166,6 +181,16 @@ TraceEstimate hessian_trace(rules::Model& m, const rules::Batch& b, const Rng& r
   t.trace = s / probes;
   const double var = probes > 1 ? std::max(0.0, (s2 - probes * t.trace * t.trace) / (probes - 1)) : 0.0;
   t.stderr_ = std::sqrt(var / probes);
+  return t;
+}
+
+std::vector<TraceEstimate> layer_traces(rules::Network& net, const rules::Batch& b, const Rng& rng,
+                                        Index exact_max, int probes) {
+  std::vector<TraceEstimate> t;
+  for (Index l = 0; l < net.layers(); ++l) {
+    const Index count = net.weight(l).size() + (net.has_bias() ? net.fan_out(l) : 0);
+    t.push_back(block_trace(net, b, rng.at(uint64_t(l)), net.offset(l), count, exact_max, probes));
+  }
   return t;
 }
 
@@ -183,9 +208,19 @@ std::vector<double> gauss_newton_layer_traces(const rules::Network& net, const r
     const std::vector<MatrixD> d = net.backward(c, e);
     for (Index l = 0; l < net.layers(); ++l) {
       const std::size_t s = std::size_t(l);
-      const ArrayD dn = d[s].rowwise().squaredNorm().array();
-      const ArrayD hn = c.h[s].rowwise().squaredNorm().array() + (net.has_bias() ? 1.0 : 0.0);
-      tr[s] += curv * (dn * hn).sum();
+      const Index P = net.geometry(l).positions();
+      if (P == 1) {  // one row per sample: ||d h^T||^2 = ||d||^2 ||h||^2
+        const ArrayD dn = d[s].rowwise().squaredNorm().array();
+        const ArrayD hn = c.h[s].rowwise().squaredNorm().array() + (net.has_bias() ? 1.0 : 0.0);
+        tr[s] += curv * (dn * hn).sum();
+        continue;
+      }
+      // A conv layer: a sample's Jacobian sums its P rows, ||sum_p d_p h_p^T||^2 + ||sum_p d_p||^2.
+      for (Index n = 0; n < out.rows(); ++n) {
+        const auto dn = d[s].middleRows(n * P, P);
+        const double jw = (dn.transpose() * c.h[s].middleRows(n * P, P)).squaredNorm();
+        tr[s] += curv * (jw + (net.has_bias() ? dn.colwise().sum().squaredNorm() : 0.0));
+      }
     }
   }
   return tr;

@@ -46,6 +46,16 @@ struct TraceEstimate {
 TraceEstimate hessian_trace(rules::Model& m, const rules::Batch& b, const Rng& rng,
                             Index exact_max = 5000, int probes = 200);
 
+// The trace of the diagonal block of parameters [first, first + count): exact when count <=
+// exact_max, else Hutchinson with probes supported on the block.
+TraceEstimate block_trace(rules::Model& m, const rules::Batch& b, const Rng& rng, Index first,
+                          Index count, Index exact_max = 5000, int probes = 200);
+
+// Tr[H] per layer of a network (the block of W_l and b_l), any loss and activation; layer l's
+// probes come from rng.at(l). They add up to Tr[H].
+std::vector<TraceEstimate> layer_traces(rules::Network& net, const rules::Batch& b, const Rng& rng,
+                                        Index exact_max = 5000, int probes = 200);
+
 struct ExtremeEigen {
   double largest = 0, smallest = 0;
   bool converged = false;

@@ -79,6 +79,7 @@ const std::map<std::string, std::vector<std::string>> kEnabling = {
     {"experiment.save_devices", {"network.analog=true", "device.type=constant_step"}},
     {"task.teacher_activation", {"task.teacher_hidden=[3]"}},
     {"network.analog", {"experiment.seconds_per_batch=0"}},  // device time needs devices
+    {"network.layers", {"network.hidden=[]"}},  // the layer list replaces the shorthand
 };
 
 // Keys that act but that no short run can move (printed, not checked).
@@ -89,6 +90,7 @@ const std::map<std::string, std::string> kSkipped = {
 // Values for keys whose off-default value cannot be derived from the default (lists, paths).
 const std::map<std::string, std::vector<std::string>> kValues = {
     {"network.hidden", {"[7]"}},
+    {"network.layers", {"[{type: linear, width: 7}, {type: linear, analog: false}]"}},
     {"network.analog", {"false"}},  // the hardware base is analog
     {"scheme.max_pulses", {"1"}},
     {"device.piecewise_up", {"[1.5, 0.5]"}},

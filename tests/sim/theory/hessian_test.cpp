@@ -150,5 +150,69 @@ TEST(Hessian, GaussNewtonTraceIsExactForLinearAndRelu) {
   EXPECT_GT(std::abs(gn[0] + gn[1] - theory::dense_hessian(*n.net, n.batch).trace()), 1e-6);
 }
 
+// A small CNN on 2x6x6 images: conv (padding 1) + pooling, strided conv, two linear layers.
+Net make_cnn(const std::string& act, const std::string& pool, rules::LossKind loss, double l2,
+             uint64_t seed) {
+  Config cfg = Config::from_string(
+      "network: {layers: [{type: conv2d, channels: 3, kernel: 3, padding: 1}, {type: " + pool +
+          ", kernel: 2}, {type: conv2d, channels: 2, kernel: 2, stride: 2}, {type: flatten}, "
+          "{type: linear, width: 4}, {type: linear}]}\n",
+      "test");
+  rules::NetworkParams p = read_params<rules::NetworkParams>(Scope(cfg, "network"));
+  p.activation = act;
+  Net n;
+  n.net = std::make_unique<rules::Network>(p, rules::Shape{2, 6, 6}, 3, loss, 0.5, l2);
+  n.net->initialise(Rng(seed, Stream::init));
+  VectorD w = n.net->params();
+  w += 0.3 * Eigen::Map<const VectorD>(gaussian(w.size(), 1, seed, 5).data(), w.size());
+  n.net->set_params(w);
+  n.batch.x = gaussian(5, 72, seed, 1);
+  n.batch.y = gaussian(5, 3, seed, 2);
+  if (loss == rules::LossKind::cross_entropy) {
+    n.batch.y = MatrixD::Zero(5, 3);
+    for (Index i = 0; i < 5; ++i) n.batch.y(i, i % 3) = 1.0, n.batch.labels.push_back(int(i % 3));
+  }
+  return n;
+}
+
+TEST(Hessian, HvpMatchesFiniteDifferencesThroughConvAndPooling) {
+  int cases = 0;
+  for (const char* act : {"tanh", "relu", "sigmoid"})
+    for (const char* pool : {"max_pool", "avg_pool"})
+      for (auto loss : {rules::LossKind::mse, rules::LossKind::cross_entropy}) {
+        Net n = make_cnn(act, pool, loss, cases % 2 ? 0.01 : 0.0, 20 + cases);
+        const VectorD v = gaussian(n.net->n_params(), 1, 90 + cases);
+        const VectorD h = theory::network_hvp(*n.net, n.batch, v);
+        const VectorD fd = fd_hvp(*n.net, n.batch, v);
+        // Max pooling and ReLU are piecewise linear: no winner or kink changes at eps = 1e-5.
+        EXPECT_LE((h - fd).norm(), 1e-6 * (1 + h.norm())) << act << " " << pool << " " << int(loss);
+        ++cases;
+      }
+  EXPECT_EQ(cases, 12);
+}
+
+TEST(Hessian, LayerTracesOfAConvNetworkAddUpToTheExactTrace) {
+  for (const char* act : {"relu", "tanh"}) {
+    Net n = make_cnn(act, "max_pool", rules::LossKind::mse, 0.0, 31);
+    const MatrixD h = theory::dense_hessian(*n.net, n.batch);
+    const std::vector<theory::TraceEstimate> exact =
+        theory::layer_traces(*n.net, n.batch, Rng(1, Stream::estimator));
+    const std::vector<double> gn = theory::gauss_newton_layer_traces(*n.net, n.batch);
+    for (Index l = 0; l < n.net->layers(); ++l) {
+      const Index off = n.net->offset(l), len = n.net->weight(l).size() + n.net->bias(l).size();
+      const double block = h.diagonal().segment(off, len).sum();
+      EXPECT_NEAR(exact[std::size_t(l)].trace, block, 1e-10 * h.trace()) << act << " layer " << l;
+      // ReLU and max pooling are linear in each single weight: Gauss–Newton is exact there.
+      if (std::string(act) == "relu")
+        EXPECT_NEAR(gn[std::size_t(l)], block, 1e-10 * h.trace()) << "layer " << l;
+    }
+    // Hutchinson on a block within 4 standard errors of the exact block trace.
+    const std::vector<theory::TraceEstimate> hutch =
+        theory::layer_traces(*n.net, n.batch, Rng(2, Stream::estimator), 10, 400);
+    EXPECT_FALSE(hutch[0].exact);
+    EXPECT_NEAR(hutch[0].trace, exact[0].trace, 4 * hutch[0].stderr_ + 1e-12) << act;
+  }
+}
+
 }  // namespace
 }  // namespace xb::sim
