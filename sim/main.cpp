@@ -2,6 +2,7 @@
 // The xbarsim command line (docs/cli.md). Exit codes: 0 success, 2 bad input, 3 numerical
 // failure (what was recorded stays on disk), 1 anything else.
 #include <CLI/CLI.hpp>
+#include <malloc.h>
 
 #include <cerrno>
 #include <chrono>
@@ -99,6 +100,12 @@ int finish_output(int code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Reads and layer passes allocate their batch-sized temporaries (megabytes for a conv layer's
+  // patch rows) on every call. Above glibc's mmap threshold each would be mapped fresh and
+  // faulted in page by page, which costs more than the arithmetic; keep them on the heap and
+  // reuse its pages instead (docs/performance.md).
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   xb::sc::enable_timed_mode();
   xb::sim::install_interrupt_handlers();
   CLI::App app{"xbarsim: memristive crossbar emulator and learning-rule simulator"};

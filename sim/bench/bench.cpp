@@ -21,6 +21,8 @@
 #include "hw_models/crossbar/tile.h"
 #include "hw_models/devices/device_model.h"
 #include "hw_models/update/update_scheme.h"
+#include "learning_rules/conv_ops.h"
+#include "learning_rules/tile_layer.h"
 #include "sim/bench/timed_bench.h"
 #include "sim/experiment.h"
 #include "sim/run_folder.h"
@@ -187,6 +189,46 @@ ReadTimes time_reads(int n, const std::shared_ptr<const hw::DeviceModel>& dev, d
   // input halved, i.e. the periphery itself doubles the work there (aihwkit semantics).
   t.bm_rereads_per_read = double(tile.read_stats().bm_rereads) /
                           double(std::max<uint64_t>(1, tile.read_stats().reads));
+  return t;
+}
+
+// A conv layer's batched forward read: its patch rows (im2col, layer_plan.h) of a batch of 16
+// images read by one tile with the default periphery, against the Eigen GEMM of the same
+// product; and the whole layer as a network runs it (im2col in double, then the tile layer's
+// read with its conversions).
+struct ConvTimes {
+  std::string name;
+  Index rows = 0, fan_in = 0, out = 0;
+  double gemm_us = 0, forward_us = 0, im2col_us = 0, layer_us = 0;
+};
+
+ConvTimes time_conv(const std::string& name, rules::Shape in, Index out, Index k, Index pad,
+                    const std::shared_ptr<const hw::DeviceModel>& dev, double window) {
+  rules::LayerGeometry g;
+  g.conv = true;
+  g.in = in;
+  g.kernel = k;
+  g.padding = pad;
+  g.out = {out, in.h + 2 * pad - k + 1, in.w + 2 * pad - k + 1};
+  const Index batch = 16;
+  Rng data(1, Stream::data, 7);
+  MatrixD images(batch, in.size());
+  for (Index i = 0; i < images.size(); ++i) images.data()[i] = data.uniform();
+  const MatrixD patches = rules::im2col(g, images);
+  const BatchMatrix x = patches.transpose().cast<Scalar>();  // one patch per column
+  Matrix w(out, g.fan_in());
+  for (Index i = 0; i < w.size(); ++i) w.data()[i] = Scalar(0.3 * (2 * data.uniform() - 1));
+  ConvTimes t{name, patches.rows(), g.fan_in(), out};
+  BatchMatrix y(out, x.cols());
+  t.gemm_us = 1e6 * seconds_per_call([&] { y.noalias() = w * x; }, window);
+  hw::Tile tile(hw::TileParams{}, hw::PeripheryParams{}, dev, out, g.fan_in(), 1, 0);
+  tile.set_weights(w);
+  t.forward_us = 1e6 * seconds_per_call([&] { tile.forward(x, y); }, window);
+  MatrixD cols;
+  t.im2col_us = 1e6 * seconds_per_call([&] { cols = rules::im2col(g, images); }, window);
+  rules::TileLayer layer(std::move(tile));
+  MatrixD yd;
+  t.layer_us = 1e6 * seconds_per_call([&] { yd = layer.forward(rules::im2col(g, images)); }, window);
   return t;
 }
 
@@ -370,6 +412,29 @@ int command_bench(const BenchArgs& args) {
                             {"ratio_vs_rng_floor", u.ns_per_coincidence() / p.normal_ns}};
     j["table"].push_back(row);
   }
+  // Conv layers at one thread (LeNet-5's second layer; a VGG-style 3x3 layer), in every run
+  // that times one thread and is not restricted to some laws.
+  if (args.laws.empty() && std::find(thread_counts.begin(), thread_counts.end(), 1) != thread_counts.end()) {
+    set_threads(1);
+    std::cout << "\nconv layers, batch 16, 1 thread: tile forward on the patch rows vs Eigen "
+                 "GEMM; im2col; the whole layer (im2col + tile layer read)\n";
+    double worst = 0;
+    for (const ConvTimes& c :
+         {time_conv("lenet_conv2_6x14x14_k5_16", {6, 14, 14}, 16, 5, 0, read_device, window),
+          time_conv("vgg_conv_32x14x14_k3_64", {32, 14, 14}, 64, 3, 1, read_device, window)}) {
+      std::cout << "  " << std::left << std::setw(28) << c.name << std::right << " rows " << c.rows
+                << " x " << c.fan_in << " -> " << c.out << ": gemm " << c.gemm_us << ", forward "
+                << c.forward_us << " (x" << c.forward_us / c.gemm_us << "), im2col " << c.im2col_us
+                << ", layer " << c.layer_us << "\n";
+      j["conv"][c.name] = {{"patch_rows", c.rows},       {"fan_in", c.fan_in},
+                           {"out_channels", c.out},      {"gemm_us", c.gemm_us},
+                           {"forward_us", c.forward_us}, {"im2col_us", c.im2col_us},
+                           {"layer_us", c.layer_us},
+                           {"forward_ratio_vs_gemm", c.forward_us / c.gemm_us}};
+      worst = std::max(worst, c.forward_us / c.gemm_us);
+    }
+    j["conv_forward_ratio_vs_gemm"] = worst;
+  }
   // The transfer family per mini-batch at 512², one thread, against stochastic_pulse.
   if (find(512, 1) && args.laws.empty()) {
     set_threads(1);
@@ -407,7 +472,7 @@ int command_bench(const BenchArgs& args) {
   }
   std::cout << "\n";
   for (const char* key : {"forward_ratio_vs_gemv", "forward_batch_ratio_vs_gemm",
-                          "update_ns_per_coincidence", "update_ratio_vs_rng_floor",
+                          "conv_forward_ratio_vs_gemm", "update_ns_per_coincidence", "update_ratio_vs_rng_floor",
                           "thread_speedup_update", "thread_speedup_forward_batch",
                           "transfer_update_ratio", "timed_vs_functional_ratio"})
     if (j.contains(key)) std::cout << key << " " << j[key].get<double>() << "\n";

@@ -8,8 +8,8 @@
 #include <algorithm>
 
 #include "hw_models/core/errors.h"
+#include "sim/tasks/fashion_mnist.h"
 #include "sim/tasks/idx_reader.h"
-#include "sim/tasks/task.h"
 
 namespace xb::sim {
 
@@ -41,6 +41,44 @@ std::string find_file(const std::string& dir, const std::string& name) {
                     " exists (install dataset-fashion-mnist or set task.path)");
 }
 
+}  // namespace
+
+ImageSet read_fashion_mnist(const std::string& dir, const std::string& split, int limit) {
+  const std::string ip = find_file(dir, split + "-images-idx3-ubyte");
+  const std::string lp = find_file(dir, split + "-labels-idx1-ubyte");
+  const IdxData im = read_idx(ip, 3), lb = read_idx(lp, 1);
+  if (im.dims[0] != lb.dims[0])
+    throw ConfigError(lp + ": " + std::to_string(lb.dims[0]) + " labels for " +
+                      std::to_string(im.dims[0]) + " images in " + ip);
+  // The network's size (and its weight budget, checked before the data is read) assumes
+  // at most 28x28 inputs; the data decides the exact width.
+  if (Index(im.dims[1]) * im.dims[2] > kFashionPixels)
+    throw ConfigError(ip + ": images of " + std::to_string(im.dims[1]) + "x" +
+                      std::to_string(im.dims[2]) + " pixels, more than the 28x28 = 784 " +
+                      "inputs Fashion-MNIST networks are sized for");
+  ImageSet set;
+  set.image_file = ip;
+  set.rows = im.dims[1];
+  set.cols = im.dims[2];
+  const Index n = limit > 0 ? std::min<Index>(limit, im.dims[0]) : Index(im.dims[0]);
+  const Index inputs = set.rows * set.cols;
+  rules::Batch& b = set.batch;
+  b.x.resize(n, inputs);
+  for (Index i = 0; i < n; ++i)
+    for (Index j = 0; j < inputs; ++j) b.x(i, j) = im.data[std::size_t(i * inputs + j)] / 255.0;
+  for (Index i = 0; i < n; ++i) {
+    const int c = lb.data[std::size_t(i)];
+    if (c > 9)
+      throw ConfigError(lp + ": label " + std::to_string(c) + " of sample " + std::to_string(i) +
+                        " is not in [0, 9]");
+    b.labels.push_back(c);
+  }
+  b.y = one_hot(b.labels, 10);
+  return set;
+}
+
+namespace {
+
 class FashionMnist : public Task {
  public:
   explicit FashionMnist(const FashionMnistParams& p) : p_(p) {}
@@ -57,55 +95,22 @@ class FashionMnist : public Task {
   rules::LossKind loss_kind() const override { return rules::LossKind::cross_entropy; }
 
   void load(uint64_t) override {
-    std::string train_images;
-    train_ = read("train", p_.train_samples, train_images);
-    const Index train_rows = rows_, train_cols = cols_;
-    std::string test_images;
-    test_ = read("t10k", p_.test_samples, test_images);
+    ImageSet train = read_fashion_mnist(p_.path, "train", p_.train_samples);
+    ImageSet test = read_fashion_mnist(p_.path, "t10k", p_.test_samples);
     // The network is built for the training images: test images of another size would be read
     // with the wrong stride (or past their end).
-    if (rows_ != train_rows || cols_ != train_cols)
-      throw ConfigError(test_images + ": images of " + std::to_string(rows_) + "x" +
-                        std::to_string(cols_) + " pixels, but the training images in " +
-                        train_images + " are " + std::to_string(train_rows) + "x" +
-                        std::to_string(train_cols) + "; both splits need one image size");
+    if (test.rows != train.rows || test.cols != train.cols)
+      throw ConfigError(test.image_file + ": images of " + std::to_string(test.rows) + "x" +
+                        std::to_string(test.cols) + " pixels, but the training images in " +
+                        train.image_file + " are " + std::to_string(train.rows) + "x" +
+                        std::to_string(train.cols) + "; both splits need one image size");
+    rows_ = train.rows;
+    cols_ = train.cols;
+    train_ = std::move(train.batch);
+    test_ = std::move(test.batch);
   }
 
  private:
-  // Reads one split; `images` receives the path of its image file.
-  rules::Batch read(const std::string& prefix, int limit, std::string& images) {
-    const std::string ip = find_file(p_.path, prefix + "-images-idx3-ubyte");
-    const std::string lp = find_file(p_.path, prefix + "-labels-idx1-ubyte");
-    images = ip;
-    const IdxData im = read_idx(ip, 3), lb = read_idx(lp, 1);
-    if (im.dims[0] != lb.dims[0])
-      throw ConfigError(lp + ": " + std::to_string(lb.dims[0]) + " labels for " +
-                        std::to_string(im.dims[0]) + " images in " + ip);
-    // The network's size (and its weight budget, checked before the data is read) assumes
-    // at most 28x28 inputs; the data decides the exact width.
-    if (Index(im.dims[1]) * im.dims[2] > kPixels)
-      throw ConfigError(ip + ": images of " + std::to_string(im.dims[1]) + "x" +
-                        std::to_string(im.dims[2]) + " pixels, more than the 28x28 = 784 " +
-                        "inputs Fashion-MNIST networks are sized for");
-    const Index n = limit > 0 ? std::min<Index>(limit, im.dims[0]) : Index(im.dims[0]);
-    rows_ = im.dims[1];
-    cols_ = im.dims[2];
-    const Index inputs = rows_ * cols_;
-    rules::Batch b;
-    b.x.resize(n, inputs);
-    for (Index i = 0; i < n; ++i)
-      for (Index j = 0; j < inputs; ++j)
-        b.x(i, j) = im.data[std::size_t(i * inputs + j)] / 255.0;
-    for (Index i = 0; i < n; ++i) {
-      const int c = lb.data[std::size_t(i)];
-      if (c > 9) throw ConfigError(lp + ": label " + std::to_string(c) + " of sample " +
-                                   std::to_string(i) + " is not in [0, 9]");
-      b.labels.push_back(c);
-    }
-    b.y = one_hot(b.labels, 10);
-    return b;
-  }
-  static constexpr Index kPixels = 28 * 28;
   FashionMnistParams p_;
   Index rows_ = 28, cols_ = 28;
 };
