@@ -19,7 +19,8 @@
 //   means over the points at the first step size, plus measured_bias_term,
 //   measured_variance_term, independence_residual, relative_error, hessian_trace_stderr (0 when
 //   exact), lambda_max and lambda_min (H at the first point: dense up to 400 parameters, else
-//   Lanczos).
+//   Lanczos; `spectrum: false` skips them), and with `layer_traces: true` hessian_trace_by_layer
+//   (each layer's block of Tr[H], exact or Hutchinson as Tr[H]).
 //   measured_stderr: standard error of the mean over draws (over antithetic pair means when
 //   rule.sampling = antithetic, since the two halves of a pair are dependent).
 // mode multi_step (Corollary A.2, P13): `steps` noisy steps with the rule's per-step b_i, σ_i
@@ -59,6 +60,8 @@ struct DeltaLossParams {
   int steps = 5;
   int trace_exact_max = 5000;
   int trace_probes = 200;
+  bool spectrum = true;
+  bool layer_traces = false;
   template <class F>
   void bind(F&& f) {
     f("dt", dt, "1", "step size Δt (w <- w + Δt Δw)");
@@ -71,6 +74,11 @@ struct DeltaLossParams {
     f("steps", steps, "", "multi_step: noisy steps k; steady_state: GD steps with bias");
     f("trace_exact_max", trace_exact_max, "", "Tr[H] exact (N HVPs) up to this N, else Hutchinson");
     f("trace_probes", trace_probes, "", "Hutchinson probes beyond trace_exact_max");
+    f("spectrum", spectrum, "",
+      "one_step: lambda_max, lambda_min of H at the first point (Lanczos: slow on large nets)");
+    f("layer_traces", layer_traces, "",
+      "one_step, networks: Tr[H] of each layer's block at the first point (summary "
+      "hessian_trace_by_layer)");
   }
   void validate(const Scope& s) const {
     s.require_gt("dt", dt, 0.0);
@@ -164,6 +172,7 @@ class DeltaLoss : public Experiment {
     uint64_t event = 0;
     double trace_se = 0;
     theory::ExtremeEigen spec;
+    std::vector<theory::TraceEstimate> by_layer;
     for (int pt = 0; pt < p_.points; ++pt) {
       throw_if_interrupted();
       const VectorD w = model_->params();
@@ -172,7 +181,10 @@ class DeltaLoss : public Experiment {
           *model_, batch_, probes.at(uint64_t(pt)), p_.trace_exact_max, p_.trace_probes);
       const double tr = te.trace;
       trace_se += te.stderr_ / p_.points;
-      if (pt == 0) spec = theory::extreme_eigenvalues(*model_, batch_);
+      if (pt == 0 && p_.spectrum) spec = theory::extreme_eigenvalues(*model_, batch_);
+      if (pt == 0 && p_.layer_traces && model_->network())
+        by_layer = theory::layer_traces(*model_->network(), batch_, probes.unit(1),
+                                        p_.trace_exact_max, p_.trace_probes);
       // Draws first (the estimate also gives the b and σ in force at this point).
       std::vector<VectorD> noise(std::size_t(p_.draws));
       double b = 0, sigma = 0;
@@ -228,8 +240,12 @@ class DeltaLoss : public Experiment {
                           "independence_residual", "relative_error"};
     for (std::size_t i = 0; i < acc.size(); ++i) s[keys[i]] = acc[i];
     s["hessian_trace_stderr"] = trace_se;  // 0 when exact
-    s["lambda_max"] = spec.largest;        // extreme eigenvalues of H at the first point
-    s["lambda_min"] = spec.smallest;
+    if (p_.spectrum) {
+      s["lambda_max"] = spec.largest;  // extreme eigenvalues of H at the first point
+      s["lambda_min"] = spec.smallest;
+    }
+    for (const theory::TraceEstimate& t : by_layer)
+      s["hessian_trace_by_layer"].push_back({{"trace", t.trace}, {"stderr", t.stderr_}});
   }
 
   void multi_step(RunFolder& out) {

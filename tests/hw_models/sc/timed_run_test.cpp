@@ -233,6 +233,34 @@ TEST(TimedRun, SplitLayersAreTheSameInBothModesUnderEverySchedule) {
   EXPECT_LT(cycles["layer_pipelined"], cycles["tile_parallel"]);
 }
 
+// A conv network split over arrays: each conv layer's patch rows are one batched read per
+// mini-batch, its update the sum of the rank-one terms of every position; the same weights
+// and ledger in both modes.
+TEST(TimedRun, ATiledConvNetworkIsTheSameInBothModes) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  const fs::path p = temp_dir() / "cnn_split.yaml";
+  std::ofstream(p) << "device: {type: soft_bounds}\nscheme: {type: stochastic_pulse}\n"
+                      "task: {type: cnn_teacher, samples: 16, test_samples: 8}\n"
+                      "network: {activation: relu, analog: true, layers: [{type: conv2d, "
+                      "channels: 4, kernel: 3, stride: 2}, {type: max_pool}, {type: conv2d, "
+                      "channels: 6, kernel: 3}, {type: flatten}, {type: linear}]}\n"
+                      "tile: {max_rows: 4, max_cols: 16}\ntiming: {schedule: layer_pipelined}\n"
+                      "rule: {type: backprop}\n"
+                      "experiment: {type: train, steps: 6, batch: 4, lr: 0.05, eval_every: 3}\n";
+  const fs::path f = temp_dir() / "cnn_f", t = temp_dir() / "cnn_t";
+  ASSERT_EQ(xbarsim(p.string(), f, "--mode functional"), 0) << slurp(f.string() + ".err");
+  ASSERT_EQ(xbarsim(p.string(), t, "--mode timed"), 0) << slurp(t.string() + ".err");
+  const auto sf = summary(f), st = summary(t);
+  EXPECT_EQ(sf["weights_sha256"], st["weights_sha256"]);
+  EXPECT_EQ(sf["ledger"], st["ledger"]);
+  // conv 4 x 9 on one array, conv 6 x 36 on 2 x 3, linear 10 x 96 (4 x 4 x 6) on 3 x 6.
+  EXPECT_EQ(st["ledger"]["tiles"].size(), 1u + 6u + 18u);
+  EXPECT_GT(st["ledger"]["pulses"].get<uint64_t>(), 0u);
+  fs::remove_all(f);
+  fs::remove_all(t);
+}
+
 // The shipped GTKWave save files list signals that the shipped demo's trace has (GTKWave
 // silently skips a name it does not find, so a renamed signal would vanish from the view).
 TEST(TimedRun, ShippedSaveFilesNameSignalsOfTheShippedDemo) {
