@@ -97,7 +97,7 @@ void validate_layer_records(const Scope& s, const std::string& name, const Recor
 
 std::vector<LayerGeometry> plan_layers(const Scope& s, const Records& layers,
                                        const std::vector<int>& hidden, bool analog, Shape input,
-                                       Index outputs) {
+                                       Index outputs, const std::string& name) {
   std::vector<LayerGeometry> plan;
   if (layers.empty()) {  // the MLP shorthand: linear layers on the flattened input
     Index fan_in = input.size();
@@ -113,7 +113,6 @@ std::vector<LayerGeometry> plan_layers(const Scope& s, const Records& layers,
     }
     return plan;
   }
-  const std::string name = "layers";
   Shape shape = input;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string item = item_name(name, i);

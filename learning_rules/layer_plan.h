@@ -72,9 +72,9 @@ void validate_layer_records(const Scope& s, const std::string& name, const Recor
 
 // The parameter layers of `layers` (or, when it is empty, of the `hidden` shorthand) on inputs
 // of shape `input` with `outputs` outputs. `analog` is the default of layers that do not set
-// their own. Fails through `s` when a layer does not fit its input.
+// their own. Fails through `s` when a layer does not fit its input, naming `name`[i].
 std::vector<LayerGeometry> plan_layers(const Scope& s, const Records& layers,
                                        const std::vector<int>& hidden, bool analog, Shape input,
-                                       Index outputs);
+                                       Index outputs, const std::string& name = "layers");
 
 }  // namespace xb::rules

@@ -128,6 +128,8 @@ class DeltaLoss : public Experiment {
     if (antithetic_ && p_.draws % 2) e.fail("draws", p_.draws, "must be even with antithetic sampling");
     if (p_.mode == "steady_state" && task_->uses_network())
       e.fail("mode", p_.mode, "steady_state needs the quadratic task (known minimum)");
+    if (p_.layer_traces && !task_->uses_network())
+      e.fail("layer_traces", "true", "reports Tr[H] per layer: needs a network task");
     if (net_.any_analog())
       Scope(cfg, "network").fail("analog", true, "delta_loss runs digital networks");
   }

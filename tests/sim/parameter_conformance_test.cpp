@@ -80,6 +80,8 @@ const std::map<std::string, std::vector<std::string>> kEnabling = {
     {"task.teacher_activation", {"task.teacher_hidden=[3]"}},
     {"network.analog", {"experiment.seconds_per_batch=0"}},  // device time needs devices
     {"network.layers", {"network.hidden=[]"}},  // the layer list replaces the shorthand
+    {"task.teacher_samples", {"task.teacher_epochs=1"}},  // cnn_teacher: a trained teacher
+    {"task.teacher_lr", {"task.teacher_epochs=1"}},
 };
 
 // Keys that act but that no short run can move (printed, not checked).
@@ -91,6 +93,7 @@ const std::map<std::string, std::string> kSkipped = {
 const std::map<std::string, std::vector<std::string>> kValues = {
     {"network.hidden", {"[7]"}},
     {"network.layers", {"[{type: linear, width: 7}, {type: linear, analog: false}]"}},
+    {"task.teacher_layers", {"[{type: conv2d, channels: 3, kernel: 5}, {type: flatten}, {type: linear}]"}},
     {"network.analog", {"false"}},  // the hardware base is analog
     {"scheme.max_pulses", {"1"}},
     {"device.piecewise_up", {"[1.5, 0.5]"}},
@@ -341,10 +344,20 @@ TEST(ParameterConformance, EveryTaskKeyActs) {
                             "network: {hidden: [], analog: false, bias: false}\n"},
       {"quadratic", "task: {type: quadratic}\nrule: {type: synthetic, b: 0.1, sigma: 0.1}\n"},
       {"fashion_mnist", "task: {type: fashion_mnist, train_samples: 200, test_samples: 100}\n"
-                        "network: {hidden: [8], analog: false}\n"}};
+                        "network: {hidden: [8], analog: false}\n"},
+      {"cnn_teacher",
+       "task: {type: cnn_teacher, samples: 16, test_samples: 8, teacher_samples: 32}\n"
+       "network: {layers: [{type: conv2d, channels: 2, kernel: 3, stride: 3}, {type: flatten}, "
+       "{type: linear}], analog: false}\n"}};
   for (const std::string& task : task_registry().names()) {
     ASSERT_TRUE(bases.count(task)) << "no base config for task " << task;
-    expect_all_act(check(task, bases.at(task) + train, "task", rows_of("tasks", task)), task);
+    // cnn_teacher's teacher always has layers: its activation needs no enabling key.
+    const std::map<std::string, std::vector<std::string>> enabling =
+        task == "cnn_teacher" ? std::map<std::string, std::vector<std::string>>{
+                                    {"task.teacher_activation", {}}}
+                              : std::map<std::string, std::vector<std::string>>{};
+    expect_all_act(check(task, bases.at(task) + train, "task", rows_of("tasks", task), "", {}, enabling),
+                   task);
   }
 }
 
@@ -406,7 +419,10 @@ TEST(ParameterConformance, EveryTheoryExperimentKeyActs) {
          {"experiment.trace_exact_max", {"1"}}},
         {{"experiment.point_every", {"experiment.points=2"}},
          {"experiment.steps", {"experiment.mode=multi_step"}},
-         {"experiment.trace_probes", {"experiment.trace_exact_max=1"}}}}},
+         {"experiment.trace_probes", {"experiment.trace_exact_max=1"}},
+         {"experiment.layer_traces",  // per layer: a network task
+          {"task={type: student_teacher, inputs: 3, outputs: 1, samples: 16, test_samples: 4}",
+           "network.hidden=[3]"}}}}},
       {"hessian_trace",
        {"experiment: {type: hessian_trace, depths: [1, 2], widths: [4], samples: 20, inits: 2}\n",
         {{"experiment.depths", {"[2, 3]"}},

@@ -203,8 +203,9 @@ TEST(Hessian, LayerTracesOfAConvNetworkAddUpToTheExactTrace) {
       const double block = h.diagonal().segment(off, len).sum();
       EXPECT_NEAR(exact[std::size_t(l)].trace, block, 1e-10 * h.trace()) << act << " layer " << l;
       // ReLU and max pooling are linear in each single weight: Gauss–Newton is exact there.
-      if (std::string(act) == "relu")
+      if (std::string(act) == "relu") {
         EXPECT_NEAR(gn[std::size_t(l)], block, 1e-10 * h.trace()) << "layer " << l;
+      }
     }
     // Hutchinson on a block within 4 standard errors of the exact block trace.
     const std::vector<theory::TraceEstimate> hutch =
