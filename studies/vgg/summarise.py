@@ -67,6 +67,8 @@ def main():
     # The claims: compare the extremes of each axis cell by cell (a claim holds when it holds
     # for every row or column, at more than two standard errors of the difference).
     def lower(a, b, key, absolute=False):
+        if a not in table or b not in table:  # a cell without runs confirms nothing
+            return False
         (ma, sa), (mb, sb) = table[a][key], table[b][key]
         if absolute:
             ma, mb = abs(ma), abs(mb)
