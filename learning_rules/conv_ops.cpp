@@ -51,35 +51,45 @@ MatrixD col2im(const LayerGeometry& g, const MatrixD& cols) {
   return x;
 }
 
+namespace {
+
+// Calls f(b, o, i0) for every sample b and output element o = (oy·Wo + ox)·C + c of a pooling,
+// i0 being the input column of its window's first element; the window's element (ky, kx) is
+// column i0 + (ky·W + kx)·C.
+template <class F>
+void for_each_window(const Pooling& p, Index batch, F&& f) {
+  const Index C = p.in.c, W = p.in.w;
+  for (Index b = 0; b < batch; ++b)
+    for (Index oy = 0; oy < p.out.h; ++oy)
+      for (Index ox = 0; ox < p.out.w; ++ox)
+        for (Index c = 0; c < C; ++c)
+          f(b, (oy * p.out.w + ox) * C + c, (oy * p.stride * W + ox * p.stride) * C + c);
+}
+
+}  // namespace
+
 MatrixD pool_forward(const Pooling& p, const MatrixD& x, PoolWinners& winners, bool reuse) {
   const Index batch = x.rows(), C = p.in.c, W = p.in.w, n = p.out.size();
   MatrixD y(batch, n);
   if (p.max && !reuse) winners.assign(std::size_t(batch * n), 0);
   const double inv = 1.0 / double(p.kernel * p.kernel);
-  for (Index b = 0; b < batch; ++b)
-    for (Index oy = 0; oy < p.out.h; ++oy)
-      for (Index ox = 0; ox < p.out.w; ++ox)
-        for (Index c = 0; c < C; ++c) {
-          const Index o = (oy * p.out.w + ox) * C + c;
-          int32_t* win = p.max ? &winners[std::size_t(b * n + o)] : nullptr;
-          if (p.max && reuse) {
-            y(b, o) = x(b, *win);
-            continue;
-          }
-          double acc = p.max ? -std::numeric_limits<double>::infinity() : 0.0;
-          for (Index ky = 0; ky < p.kernel; ++ky)
-            for (Index kx = 0; kx < p.kernel; ++kx) {
-              const Index i = ((oy * p.stride + ky) * W + ox * p.stride + kx) * C + c;
-              const double v = x(b, i);
-              if (!p.max) {
-                acc += v;
-              } else if (v > acc) {  // the first of equal values wins
-                acc = v;
-                *win = int32_t(i);
-              }
-            }
-          y(b, o) = p.max ? acc : acc * inv;
+  for_each_window(p, batch, [&](Index b, Index o, Index i0) {
+    int32_t* win = p.max ? &winners[std::size_t(b * n + o)] : nullptr;
+    if (p.max && reuse) return void(y(b, o) = x(b, *win));
+    double acc = p.max ? -std::numeric_limits<double>::infinity() : 0.0;
+    for (Index ky = 0; ky < p.kernel; ++ky)
+      for (Index kx = 0; kx < p.kernel; ++kx) {
+        const Index i = i0 + (ky * W + kx) * C;
+        const double v = x(b, i);
+        if (!p.max) {
+          acc += v;
+        } else if (v > acc) {  // the first of equal values wins
+          acc = v;
+          *win = int32_t(i);
         }
+      }
+    y(b, o) = p.max ? acc : acc * inv;
+  });
   return y;
 }
 
@@ -87,19 +97,11 @@ MatrixD pool_backward(const Pooling& p, const MatrixD& dy, const PoolWinners& wi
   const Index batch = dy.rows(), C = p.in.c, W = p.in.w, n = p.out.size();
   MatrixD dx = MatrixD::Zero(batch, p.in.size());
   const double inv = 1.0 / double(p.kernel * p.kernel);
-  for (Index b = 0; b < batch; ++b)
-    for (Index oy = 0; oy < p.out.h; ++oy)
-      for (Index ox = 0; ox < p.out.w; ++ox)
-        for (Index c = 0; c < C; ++c) {
-          const Index o = (oy * p.out.w + ox) * C + c;
-          if (p.max) {
-            dx(b, winners[std::size_t(b * n + o)]) += dy(b, o);
-            continue;
-          }
-          for (Index ky = 0; ky < p.kernel; ++ky)
-            for (Index kx = 0; kx < p.kernel; ++kx)
-              dx(b, ((oy * p.stride + ky) * W + ox * p.stride + kx) * C + c) += dy(b, o) * inv;
-        }
+  for_each_window(p, batch, [&](Index b, Index o, Index i0) {
+    if (p.max) return void(dx(b, winners[std::size_t(b * n + o)]) += dy(b, o));
+    for (Index ky = 0; ky < p.kernel; ++ky)
+      for (Index kx = 0; kx < p.kernel; ++kx) dx(b, i0 + (ky * W + kx) * C) += dy(b, o) * inv;
+  });
   return dx;
 }
 

@@ -76,12 +76,11 @@ double network_weights(const Task& task, const rules::NetworkParams& net) {
 
 void check_network(const Scope& s, const Task& task, const rules::NetworkParams& net) {
   // Shapes first (their errors name the layer), then the size, before anything is allocated.
-  double weights = 0, units = 0;
+  double units = 0;
   for (const rules::LayerGeometry& g :
-       rules::plan_layers(s, net.layers, net.hidden, net.analog, task.input_shape(), task.outputs())) {
-    weights += double(g.fan_in()) * double(g.fan_out());
+       rules::plan_layers(s, net.layers, net.hidden, net.analog, task.input_shape(), task.outputs()))
     units += double(g.positions()) * double(g.fan_in());
-  }
+  const double weights = network_weights(task, net);
   const std::string key = net.layers.empty() ? "hidden" : "layers";
   if (weights > double(1 << 28))
     s.fail(key, Scope::fmt(weights) + " weights", "the network would hold more than 2^28 weights");

@@ -11,6 +11,7 @@
 #include "hw_models/update/update_scheme.h"
 #include "learning_rules/learning_rule.h"
 #include "learning_rules/tile_layer.h"
+#include "tests/learning_rules/finite_difference.h"
 
 namespace xb::rules {
 namespace {
@@ -34,23 +35,7 @@ Batch random_batch(Index n, Index in, Index out, bool classes, uint64_t seed) {
   return b;
 }
 
-// Central differences with step h: truncation error O(h^2 f'''), rounding O(eps f / h); h = 1e-5
-// keeps both near 1e-10 relative for these O(1) losses, far inside the 1e-6 bound.
-VectorD finite_difference(Model& m, const Batch& b, double h = 1e-5) {
-  const VectorD p = m.params();
-  VectorD g(p.size());
-  for (Index i = 0; i < p.size(); ++i) {
-    VectorD q = p;
-    q(i) += h;
-    m.set_params(q);
-    const double up = m.loss(b);
-    q(i) = p(i) - h;
-    m.set_params(q);
-    g(i) = (up - m.loss(b)) / (2 * h);
-  }
-  m.set_params(p);
-  return g;
-}
+using test::finite_difference;
 
 struct Case {
   const char* activation;
