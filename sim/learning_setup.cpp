@@ -122,7 +122,7 @@ void LearningSetup::estimate_memory(MemoryEstimate& m, const rules::NetworkParam
 }
 
 std::vector<std::shared_ptr<rules::TileLayer>> LearningSetup::place_on_tiles(
-    rules::Network& net, const rules::NetworkParams& np, uint64_t seed) const {
+    rules::Network& net, uint64_t seed) const {
   std::vector<std::shared_ptr<rules::TileLayer>> layers;
   for (Index l = 0; l < net.layers(); ++l) {
     if (!net.geometry(l).analog) continue;

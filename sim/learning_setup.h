@@ -40,7 +40,7 @@ struct LearningSetup {
   // Puts each analog layer l of `net` on its tiles (fabrication keyed by seed and l); returns
   // the tile layers (empty for a digital network).
   std::vector<std::shared_ptr<rules::TileLayer>> place_on_tiles(
-      rules::Network& net, const rules::NetworkParams& np, uint64_t seed) const;
+      rules::Network& net, uint64_t seed) const;
 };
 
 // Writes -lr ĝ: digital layers exactly, analog weights through their tiles (with the rank-one

@@ -12,4 +12,10 @@ namespace xb {
 
 void fill_normal_fast(Rng& rng, Scalar* out, Index n);
 
+// n normals for each of `count` lanes of one event: out[k·n .. k·n + n) holds exactly what
+// fill_normal_fast(base.at(event, lanes[k]), ·, n) gives. Short lanes (a read's outputs per
+// sample) share Philox kernel calls and SIMD packets, instead of padding each lane's own.
+void fill_normal_lanes(const Rng& base, uint64_t event, const uint32_t* lanes, Index count,
+                       Index n, Scalar* out);
+
 }  // namespace xb

@@ -79,16 +79,14 @@ inline void mulhilo16(__m512i a, __m512i m, __m512i& hi, __m512i& lo) {
   hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
 }
 
-// G groups of sixteen consecutive counters (G·16 blocks from c0 on), interleaved to hide the
-// multiply latency; out receives the blocks in counter order, four words each.
+// G groups of sixteen counters, interleaved to hide the multiply latency: counter words 0 and
+// 1 are given per SIMD lane (x0, x1), words 2 and 3 are shared; out receives the blocks in
+// SIMD-lane order, four words each.
 template <int G>
-void philox16(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1,
-              uint32_t* out /* 64·G words */) {
-  __m512i x0[G], x1[G], x2[G], x3[G];
-  const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+void philox16_rounds(__m512i* x0, __m512i* x1, uint32_t c2, uint32_t c3, uint32_t k0,
+                     uint32_t k1, uint32_t* out /* 64·G words */) {
+  __m512i x2[G], x3[G];
   for (int g = 0; g < G; ++g) {
-    x0[g] = _mm512_add_epi32(_mm512_set1_epi32(int(c0 + 16 * uint32_t(g))), lane);
-    x1[g] = _mm512_set1_epi32(int(c1));
     x2[g] = _mm512_set1_epi32(int(c2));
     x3[g] = _mm512_set1_epi32(int(c3));
   }
@@ -107,21 +105,36 @@ void philox16(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, u
     k0 += 0x9E3779B9u;
     k1 += 0xBB67AE85u;
   }
-  // Transpose within each 128-bit lane q (blocks 4q .. 4q+3), then store lane by lane.
+  // Transpose: after the unpacks, 128-bit lane q of r[k] holds block 4q+k; the 128-bit
+  // shuffles gather blocks 4q..4q+3 into output vector q.
   for (int g = 0; g < G; ++g) {
     const __m512i t0 = _mm512_unpacklo_epi32(x0[g], x1[g]);
     const __m512i t1 = _mm512_unpacklo_epi32(x2[g], x3[g]);
     const __m512i t2 = _mm512_unpackhi_epi32(x0[g], x1[g]);
     const __m512i t3 = _mm512_unpackhi_epi32(x2[g], x3[g]);
-    const __m512i r[4] = {_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1),
-                          _mm512_unpacklo_epi64(t2, t3), _mm512_unpackhi_epi64(t2, t3)};
-    uint32_t* o = out + 64 * g;
-    alignas(64) uint32_t v[4][16];
-    for (int k = 0; k < 4; ++k) _mm512_store_si512(reinterpret_cast<__m512i*>(v[k]), r[k]);
-    for (int q = 0; q < 4; ++q)
-      for (int k = 0; k < 4; ++k)
-        for (int w = 0; w < 4; ++w) o[16 * q + 4 * k + w] = v[k][4 * q + w];
+    const __m512i r0 = _mm512_unpacklo_epi64(t0, t1), r1 = _mm512_unpackhi_epi64(t0, t1),
+                  r2 = _mm512_unpacklo_epi64(t2, t3), r3 = _mm512_unpackhi_epi64(t2, t3);
+    const __m512i a = _mm512_shuffle_i32x4(r0, r1, 0x44), b = _mm512_shuffle_i32x4(r2, r3, 0x44);
+    const __m512i c = _mm512_shuffle_i32x4(r0, r1, 0xEE), d = _mm512_shuffle_i32x4(r2, r3, 0xEE);
+    __m512i* o = reinterpret_cast<__m512i*>(out + 64 * g);
+    _mm512_storeu_si512(o + 0, _mm512_shuffle_i32x4(a, b, 0x88));
+    _mm512_storeu_si512(o + 1, _mm512_shuffle_i32x4(a, b, 0xDD));
+    _mm512_storeu_si512(o + 2, _mm512_shuffle_i32x4(c, d, 0x88));
+    _mm512_storeu_si512(o + 3, _mm512_shuffle_i32x4(c, d, 0xDD));
   }
+}
+
+// G groups of sixteen consecutive counters (G·16 blocks from c0 on) in counter order.
+template <int G>
+void philox16(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1,
+              uint32_t* out /* 64·G words */) {
+  __m512i x0[G], x1[G];
+  const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  for (int g = 0; g < G; ++g) {
+    x0[g] = _mm512_add_epi32(_mm512_set1_epi32(int(c0 + 16 * uint32_t(g))), lane);
+    x1[g] = _mm512_set1_epi32(int(c1));
+  }
+  philox16_rounds<G>(x0, x1, c2, c3, k0, k1, out);
 }
 }  // namespace
 #elif defined(__SSE2__)
@@ -217,6 +230,50 @@ void Rng::fill_bits(uint32_t* out, Index n) {
     for (int k = 0; k < 4; ++k) out[i + k] = b.v[k];
   }
   while (i < n) out[i++] = (*this)();
+}
+
+void Rng::fill_bits_lanes(uint64_t event, const uint32_t* lanes, Index count, Index per_lane,
+                          uint32_t* out) const {
+#if defined(__AVX512F__)
+  // The (lane, block) pairs in order, 64 per kernel call: SIMD lane j gets the counter
+  // [block, lane, event] of pair p0 + j. When every lane takes whole blocks, the blocks are
+  // the output in order and land there directly; otherwise (and for a last partial call) they
+  // go through a buffer, and each lane keeps its first per_lane words.
+  constexpr int G = 4, kPerCall = 16 * G;
+  const uint32_t blocks = uint32_t((per_lane + 3) / 4);
+  const Index pairs = count * Index(blocks);
+  const bool whole_blocks = per_lane % 4 == 0;
+  alignas(64) uint32_t bw[kPerCall], lw[kPerCall], tmp[4 * kPerCall];
+  Index lane = 0;
+  uint32_t block = 0;
+  for (Index p0 = 0; p0 < pairs; p0 += kPerCall) {
+    const Index m = std::min<Index>(kPerCall, pairs - p0);
+    for (int j = 0; j < kPerCall; ++j) {
+      bw[j] = block;
+      lw[j] = lanes[std::min(lane, count - 1)];  // pairs past the end repeat the last lane
+      if (++block == blocks) {
+        block = 0;
+        ++lane;
+      }
+    }
+    __m512i x0[G], x1[G];
+    for (int g = 0; g < G; ++g) {
+      x0[g] = _mm512_load_si512(bw + 16 * g);
+      x1[g] = _mm512_load_si512(lw + 16 * g);
+    }
+    const bool direct = whole_blocks && m == kPerCall;
+    uint32_t* dst = direct ? out + 4 * p0 : tmp;
+    philox16_rounds<G>(x0, x1, uint32_t(event), uint32_t(event >> 32), key_.v[0], key_.v[1], dst);
+    if (direct) continue;
+    for (Index j = 0; j < m; ++j) {
+      const Index l = (p0 + j) / blocks, first = 4 * ((p0 + j) % blocks);
+      const Index words = std::min<Index>(4, per_lane - first);
+      std::copy(tmp + 4 * j, tmp + 4 * j + words, out + l * per_lane + first);
+    }
+  }
+#else
+  for (Index k = 0; k < count; ++k) at(event, lanes[k]).fill_bits(out + k * per_lane, per_lane);
+#endif
 }
 
 void Rng::fill_uniform(Scalar* out, Index n) {

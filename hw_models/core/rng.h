@@ -57,6 +57,11 @@ class Rng {
   // n raw 32-bit outputs, exactly the numbers n calls of operator() would return (same state
   // afterwards); whole Philox blocks are computed four at a time in SIMD registers.
   void fill_bits(uint32_t* out, Index n);
+  // The first per_lane raw outputs of each of `count` lanes at `event` (lane k's at
+  // out[k·per_lane]), exactly what at(event, lanes[k]).fill_bits would give; with AVX-512 the
+  // blocks of several short lanes share one SIMD kernel call.
+  void fill_bits_lanes(uint64_t event, const uint32_t* lanes, Index count, Index per_lane,
+                       uint32_t* out) const;
   void fill_uniform(Scalar* out, Index n);  // (0, 1)
   void fill_normal(Scalar* out, Index n);
   void fill_normal(double* out, Index n);

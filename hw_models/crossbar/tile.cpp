@@ -182,7 +182,7 @@ OpCost Tile::read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool t
   const Index n_out = transposed ? in_ : out_;
   const Index n_in = transposed ? out_ : in_;
   // y.rows [r0, r1) = (W or Wᵀ) xs, parallel over output rows.
-  auto mvm = [&](const Eigen::Ref<const BatchMatrix>& xs, BatchMatrix& out) {
+  auto mvm = [&](const Eigen::Ref<const BatchMatrix>& xs, Eigen::Ref<BatchMatrix> out) {
     // Blocks of at least ~2^18 multiply-adds, so that small reads stay on one thread (waking a
     // worker costs more than they do), and at most 8 blocks: every block of a batched read
     // packs the whole input batch again (Eigen's GEMM), so smaller blocks cost more than they
@@ -289,8 +289,8 @@ OpCost Tile::refresh() {
     const uint32_t unit = id_ | kRefreshUnit | device_unit(k);
     device_->add_read_noise(d, gk, Rng(stream_seed_, Stream::read, unit | kDeviceReadUnit), event);
     const Matrix gm = gk.matrix();
-    auto mvm = [&](const Eigen::Ref<const BatchMatrix>& xs, BatchMatrix& y) {
-      y.setZero(gm.rows(), xs.cols());
+    auto mvm = [&](const Eigen::Ref<const BatchMatrix>& xs, Eigen::Ref<BatchMatrix> y) {
+      y.setZero();
       for (Index b = 0; b < xs.cols(); ++b)
         for (Index j = 0; j < xs.rows(); ++j)
           if (xs(j, b) != 0) y.col(b) += xs(j, b) * gm.col(j);

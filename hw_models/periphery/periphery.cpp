@@ -12,19 +12,97 @@ namespace xb::hw {
 
 namespace {
 
-// Rounds to the nearest multiple of step, halves away from zero: add ±0.5 and truncate through
-// int32 (cvttps2dq); |m/step| stays far below 2^31 since quantisation is only on with a
-// finite range. A plain loop, which GCC vectorises (Eigen 3.4 evaluates a comparison inside
-// an array expression one coefficient at a time).
-void quantize(Eigen::Ref<BatchMatrix> m, Scalar step) {
-  const Scalar inv = Scalar(1) / step;
-  for (Index c = 0; c < m.cols(); ++c) {
-    Scalar* a = m.col(c).data();
-    for (Index i = 0; i < m.rows(); ++i) {
-      const Scalar half = a[i] >= Scalar(0) ? Scalar(0.5) : Scalar(-0.5);
-      a[i] = Scalar(int32_t(a[i] * inv + half)) * step;
+// x / d for a divisor's reciprocal r = 1/d, correctly rounded like the division for every
+// normal quotient (Markstein 1990: one FMA correction of x·r when r is 1/d rounded to nearest),
+// at the cost of a multiply and two FMAs instead of a divide, whose throughput is several
+// times lower. Without FMA units (portable builds) it divides.
+inline Scalar divide(Scalar x, Scalar d, Scalar r) {
+#if defined(__FMA__)
+  const Scalar q = x * r;
+  return std::fma(std::fma(-q, d, x), r, q);
+#else
+  (void)r;
+  return x / d;
+#endif
+}
+
+// Samples are short columns (a conv layer's patches: 25..300 values), so the loops below run
+// in chunks of 16 values with a fixed-length inner loop, which GCC turns into whole SIMD
+// registers, and keep per-position partial results (counts, maxima) in registers; a column's
+// last partial chunk goes through a zero-padded buffer. GCC's own remainder loops would cost
+// more than the vector part here (cvtsi2ss carries a false dependency from value to value).
+constexpr Index kChunk = 16;
+
+// One converter on n values: v / divisor, clipped to ±bound (Clip) and rounded to the nearest
+// multiple of step, halves away from zero (Quantise: add ±0.5 and truncate through int32,
+// cvttps2dq; |v/step| stays far below 2^31 since quantisation is only on with a finite range).
+// Returns how many values lay beyond the bound (`Strict`: |v| > bound; else |v| >= bound; a
+// padding zero never counts, as bound > 0 whenever clipping is on).
+template <bool Clip, bool Quantise, bool Strict>
+uint32_t convert(const Scalar* in, Index n, Scalar divisor, Scalar bound, Scalar step,
+                 Scalar* out) {
+  const Scalar inv = Scalar(1) / step, r = Scalar(1) / divisor;
+  uint32_t beyond[kChunk] = {};
+  auto chunk = [inv, r, divisor, bound, step](const Scalar* x, Scalar* o, uint32_t* count) {
+    for (Index k = 0; k < kChunk; ++k) {
+      Scalar v = divide(x[k], divisor, r);
+      if (Clip) {
+        const Scalar a = std::abs(v);
+        count[k] += Strict ? a > bound : a >= bound;
+        v = std::min(std::max(v, -bound), bound);
+      }
+      if (Quantise) {
+        const Scalar half = v >= Scalar(0) ? Scalar(0.5) : Scalar(-0.5);
+        v = Scalar(int32_t(v * inv + half)) * step;
+      }
+      o[k] = v;
     }
+  };
+  Index i = 0;
+  for (; i + kChunk <= n; i += kChunk) chunk(in + i, out + i, beyond);
+  if (i < n) {
+    alignas(64) Scalar a[kChunk] = {}, b[kChunk];
+    std::copy(in + i, in + n, a);
+    chunk(a, b, beyond);
+    std::copy(b, b + (n - i), out + i);
   }
+  uint32_t total = 0;
+  for (uint32_t c : beyond) total += c;
+  return total;
+}
+
+// Noise management's scale of one sample: max |x| (1 for an all-zero sample). Sixteen running
+// maxima in one register (Eigen's packet max; GCC keeps std::max loops scalar, as they
+// differ from vmaxps on NaN).
+Scalar abs_max(const Scalar* in, Index n) {
+  using Chunk = Eigen::Array<Scalar, kChunk, 1>;
+  Chunk m = Chunk::Zero();
+  Index i = 0;
+  for (; i + kChunk <= n; i += kChunk) m = m.max(Eigen::Map<const Chunk>(in + i).abs());
+  Scalar top = m.maxCoeff();
+  for (; i < n; ++i) top = std::max(top, std::abs(in[i]));
+  return top > Scalar(0) ? top : Scalar(1);
+}
+
+// The converter over every column (sample), its flags resolved once: column b is divided by
+// divisor_of(b, column), and beyond[b] receives its count. `in` and `out` may be the same
+// matrix. A column is read right after its divisor is found, while it is in L1.
+template <bool Strict, class DivisorOf>
+void convert_columns(const Eigen::Ref<const BatchMatrix>& in, DivisorOf divisor_of, bool clip,
+                     bool quantise, Scalar bound, Scalar step, Eigen::Ref<BatchMatrix> out,
+                     uint32_t* beyond) {
+  auto run = [&](auto kernel) {
+    parallel_rows(in.cols(), [&](Index b0, Index b1) {
+      for (Index b = b0; b < b1; ++b) {
+        const Scalar* col = in.col(b).data();
+        beyond[b] = kernel(col, in.rows(), divisor_of(b, col), bound, step, out.col(b).data());
+      }
+    }, Periphery::sample_block(in.rows()));
+  };
+  if (clip && quantise) run(convert<true, true, Strict>);
+  else if (clip) run(convert<true, false, Strict>);
+  else if (quantise) run(convert<false, true, Strict>);
+  else run(convert<false, false, Strict>);
 }
 
 }  // namespace
@@ -46,37 +124,43 @@ void PeripheryParams::validate(const Scope& s) const {
   s.require_ge("max_bm_factor", max_bm_factor, 1.0);
 }
 
-SampleRow Periphery::input_scale(const Eigen::Ref<const BatchMatrix>& x) const {
-  if (!p_.abs_max()) return SampleRow::Ones(x.cols());
-  SampleRow scale = x.cwiseAbs().colwise().maxCoeff().array();
-  return (scale > Scalar(0)).select(scale, Scalar(1));
-}
-
 // Samples (columns) are independent in the converters and the noise, so they are split over
 // the threads in blocks of about 16k values; the counts are kept per column.
 Index Periphery::sample_block(Index lines) {
   return std::max<Index>(1, 16384 / std::max<Index>(1, lines));
 }
 
-uint64_t Periphery::dac(BatchMatrix& x) const {
-  std::vector<uint64_t> clipped(std::size_t(x.cols()), 0);
-  parallel_rows(x.cols(), [&](Index b0, Index b1) {
-    auto xb = x.middleCols(b0, b1 - b0);
-    if (p_.clip_in()) {
-      const Scalar ib = Scalar(p_.inp_bound);
-      for (Index b = b0; b < b1; ++b)
-        clipped[std::size_t(b)] = uint64_t((x.col(b).array().abs() > ib).count());
-      xb = xb.cwiseMax(-ib).cwiseMin(ib);
-    }
-    if (p_.quantize_in()) quantize(xb, Scalar(p_.inp_res * 2 * p_.inp_bound));
-  }, sample_block(x.rows()));
+uint64_t Periphery::convert_inputs(const Eigen::Ref<const BatchMatrix>& x, Scalar* scale,
+                                   BatchMatrix& xq) const {
+  const bool managed = p_.abs_max();
+  return dac_columns(x, [&](Index b, const Scalar* col) {
+    return scale[b] = managed ? abs_max(col, x.rows()) : Scalar(1);
+  }, xq);
+}
+
+uint64_t Periphery::dac(const Eigen::Ref<const BatchMatrix>& x, const SampleRow& divisor,
+                        BatchMatrix& xq) const {
+  return dac_columns(x, [&](Index b, const Scalar*) { return divisor(b); }, xq);
+}
+
+template <class DivisorOf>
+uint64_t Periphery::dac_columns(const Eigen::Ref<const BatchMatrix>& x, DivisorOf divisor_of,
+                                BatchMatrix& xq) const {
+  xq.resize(x.rows(), x.cols());
+  std::vector<uint32_t> clipped(std::size_t(x.cols()), 0);
+  // With abs_max, every |x / scale| is at most 1 (the division is correctly rounded, hence
+  // monotone), and bound management only divides further: a range ±inp_bound >= 1 never clips,
+  // and the clip stage is skipped.
+  const bool clip = p_.clip_in() && !(p_.abs_max() && p_.inp_bound >= 1);
+  convert_columns<true>(x, divisor_of, clip, p_.quantize_in(), Scalar(p_.inp_bound),
+                        Scalar(p_.inp_res * 2 * p_.inp_bound), xq, clipped.data());
   uint64_t total = 0;
-  for (uint64_t c : clipped) total += c;
+  for (uint32_t c : clipped) total += c;
   return total;
 }
 
-void Periphery::analog_mvm(const AnalogArray& a, const BatchMatrix& xq, BatchMatrix& y) const {
-  y.resize(a.lines_out(), xq.cols());
+void Periphery::analog_mvm(const AnalogArray& a, const BatchMatrix& xq,
+                           Eigen::Ref<BatchMatrix> y) const {
   a.mvm(xq, y);
   if (p_.is_perfect || p_.ir_drop <= 0) return;
   // First-order IR drop along each read line: the input of device j = 0..n−1 on the line loses a
@@ -97,57 +181,43 @@ void Periphery::analog_mvm(const AnalogArray& a, const BatchMatrix& xq, BatchMat
   y.array() -= Scalar(p_.ir_drop) * (cur.array() / Scalar(n_in)) * p.array();
 }
 
-void Periphery::output_noise(const BatchMatrix& xq, BatchMatrix& y, const Rng& noise,
-                             uint64_t event, const std::vector<uint32_t>& lanes) const {
+void Periphery::output_noise(const BatchMatrix& xq, Eigen::Ref<BatchMatrix> y, const Rng& noise,
+                             uint64_t event, const uint32_t* lanes) const {
   if (p_.is_perfect || (p_.out_noise <= 0 && p_.w_noise <= 0)) return;
   const Index n_out = y.rows();
   // Each sample draws from its own lane, so the samples can be split over the threads without
-  // changing a number.
+  // changing a number; a block's lanes are drawn together (fill_normal_lanes).
   parallel_rows(xq.cols(), [&](Index b0, Index b1) {
     thread_local std::vector<Scalar> xi;
-    if (xi.size() < std::size_t(n_out)) xi.resize(std::size_t(n_out));
+    xi.resize(std::size_t(n_out * (b1 - b0)));
+    fill_normal_lanes(noise, event, lanes + b0, b1 - b0, n_out, xi.data());
     for (Index b = b0; b < b1; ++b) {
       const double xn = p_.w_noise > 0 ? double(xq.col(b).norm()) : 0.0;
       const Scalar sd =
           Scalar(std::sqrt(p_.out_noise * p_.out_noise + p_.w_noise * p_.w_noise * xn * xn));
-      Rng r = noise.at(event, lanes[std::size_t(b)]);
-      fill_normal_fast(r, xi.data(), n_out);
-      y.col(b).array() += sd * Eigen::Map<const Vector>(xi.data(), n_out).array();
+      y.col(b).array() +=
+          sd * Eigen::Map<const Vector>(xi.data() + (b - b0) * n_out, n_out).array();
     }
   }, sample_block(n_out));
 }
 
-std::vector<uint32_t> Periphery::adc(BatchMatrix& y) const {
-  std::vector<uint32_t> sat(size_t(y.cols()), 0);
-  parallel_rows(y.cols(), [&](Index b0, Index b1) {
-    auto yb = y.middleCols(b0, b1 - b0);
-    if (p_.clip_out()) {
-      const Scalar ob = Scalar(p_.out_bound);
-      for (Index b = b0; b < b1; ++b)
-        sat[size_t(b)] = uint32_t((y.col(b).array().abs() >= ob).count());
-      yb = yb.cwiseMax(-ob).cwiseMin(ob);
-    }
-    if (p_.quantize_out()) quantize(yb, Scalar(p_.out_res * 2 * p_.out_bound));
-  }, sample_block(y.rows()));
-  return sat;
+void Periphery::adc(Eigen::Ref<BatchMatrix> y, uint32_t* saturated) const {
+  convert_columns<false>(y, [](Index, const Scalar*) { return Scalar(1); }, p_.clip_out(),
+                         p_.quantize_out(), Scalar(p_.out_bound),
+                         Scalar(p_.out_res * 2 * p_.out_bound), y, saturated);
 }
 
-std::vector<uint32_t> Periphery::pass(const AnalogArray& a, const BatchMatrix& xin,
-                                      BatchMatrix& y, const Rng& noise, uint64_t event,
-                                      const std::vector<uint32_t>& lanes, ReadCounts& counts,
-                                      const ConversionWindow* probe, Index samples) const {
-  BatchMatrix xq = xin;
-  counts.input_clips += dac(xq);
-  counts.passes += uint64_t(xq.cols());
+void Periphery::pass(const AnalogArray& a, const BatchMatrix& xq, Eigen::Ref<BatchMatrix> y,
+                     const Rng& noise, uint64_t event, const uint32_t* lanes, uint32_t* saturated,
+                     const ConversionWindow* probe, Index samples) const {
   analog_mvm(a, xq, y);
   output_noise(xq, y, noise, event, lanes);
-  std::vector<uint32_t> sat = adc(y);
+  adc(y, saturated);
   if (probe) record(*probe, xq, y, lanes, samples);
-  return sat;
 }
 
 void Periphery::record(const ConversionWindow& probe, const Eigen::Ref<const BatchMatrix>& xq,
-                       const BatchMatrix& y, const std::vector<uint32_t>& lanes,
+                       const Eigen::Ref<const BatchMatrix>& y, const uint32_t* lanes,
                        Index samples) const {
   // A quantised value is a whole number of LSBs (up to float rounding): its code.
   auto code = [](double v, bool quantised, double lsb) {
@@ -157,7 +227,7 @@ void Periphery::record(const ConversionWindow& probe, const Eigen::Ref<const Bat
   const double in_lsb = p_.inp_res * 2 * p_.inp_bound, out_lsb = p_.out_res * 2 * p_.out_bound;
   for (Index k = 0; k < xq.cols(); ++k) {
     ConversionPass c;
-    c.sample = lanes.empty() ? uint32_t(k) : uint32_t(lanes[std::size_t(k)] % uint32_t(samples));
+    c.sample = lanes ? uint32_t(lanes[k] % uint32_t(samples)) : uint32_t(k);
     for (Index i = probe.in0; i < probe.in1; ++i)
       c.dac.push_back(code(double(xq(i, k)), qi, in_lsb));
     for (Index i = probe.out0; i < probe.out1; ++i)
@@ -166,45 +236,76 @@ void Periphery::record(const ConversionWindow& probe, const Eigen::Ref<const Bat
   }
 }
 
+Index Periphery::column_block(const AnalogArray& a, Index samples) {
+  if (Index(sizeof(Scalar)) * a.w.size() > (Index(256) << 10)) return std::max<Index>(1, samples);
+  return std::max<Index>(16, (Index(1) << 15) / std::max<Index>(1, a.lines_in()) / 16 * 16);
+}
+
 ReadCounts Periphery::read(const AnalogArray& a, const Eigen::Ref<const BatchMatrix>& x,
                            BatchMatrix& y, const Rng& noise, uint64_t event,
                            const ConversionWindow* probe) const {
   ReadCounts counts;
   const Index nb = x.cols();
+  y.resize(a.lines_out(), nb);
   if (p_.is_perfect) {
-    y.resize(a.lines_out(), nb);
     a.mvm(x, y);
     counts.passes = uint64_t(nb);
-    if (probe) record(*probe, x, y, {}, nb);
+    if (probe) record(*probe, x, y, nullptr, nb);
     return counts;
   }
-  const SampleRow scale = input_scale(x);
-  const BatchMatrix xs = x.array().rowwise() / scale;
-  std::vector<uint32_t> lanes(static_cast<size_t>(nb));
-  for (Index b = 0; b < nb; ++b) lanes[size_t(b)] = uint32_t(b);
-  std::vector<uint32_t> sat = pass(a, xs, y, noise, event, lanes, counts, probe, nb);
+  // First pass, in column blocks (column_block): noise management and DAC, product, noise,
+  // ADC. The blocks are multiples of 16 samples, so every sample's product sums in the same
+  // order as in one product over the whole batch (Eigen's GEMM kernel works on panels of 4
+  // columns; only a batch's last B mod 4 columns take another path, in every blocking).
+  SampleRow scale(nb);
+  std::vector<uint32_t> sat(static_cast<std::size_t>(nb), 0);
+  std::vector<uint32_t> lanes(static_cast<std::size_t>(nb));
+  for (Index b = 0; b < nb; ++b) lanes[std::size_t(b)] = uint32_t(b);
+  const Index block = column_block(a, nb), blocks = (nb + block - 1) / block;
+  std::vector<uint64_t> clips(std::size_t(blocks), 0);
+  auto first_pass = [&](Index b0, Index b1) {
+    thread_local BatchMatrix xq;
+    clips[std::size_t(b0 / block)] = convert_inputs(x.middleCols(b0, b1 - b0), &scale(b0), xq);
+    pass(a, xq, y.middleCols(b0, b1 - b0), noise, event, &lanes[std::size_t(b0)],
+         &sat[std::size_t(b0)], probe, nb);
+  };
+  // A probe records the passes in sample order, so its blocks run in order on this thread.
+  if (blocks == 1 || probe)
+    for (Index b0 = 0; b0 < nb; b0 += block) first_pass(b0, std::min(nb, b0 + block));
+  else
+    parallel_rows(nb, first_pass, block);
+  for (uint64_t c : clips) counts.input_clips += c;
+  counts.passes = uint64_t(nb);
 
   // Iterative bound management: re-read the saturated samples with the input halved until no
-  // output saturates or the factor reaches max_bm_factor; the output is scaled back.
+  // output saturates or the factor reaches max_bm_factor; the output is scaled back. Each
+  // round reads its samples as one batch.
   SampleRow bm = SampleRow::Ones(nb);
   if (p_.iterative_bm()) {
     std::vector<Index> todo;
     for (Index b = 0; b < nb; ++b)
       if (sat[size_t(b)]) todo.push_back(b);
     uint32_t round = 0;
-    BatchMatrix xr, yr;
+    BatchMatrix xs, xq, yr;
     while (!todo.empty()) {
       ++round;
-      xr.resize(x.rows(), Index(todo.size()));
-      std::vector<uint32_t> lr(todo.size());
+      // The scaled inputs of the samples to re-read, then the DAC of xs / bm.
+      const Index n = Index(todo.size());
+      xs.resize(x.rows(), n);
+      yr.resize(y.rows(), n);
+      SampleRow factor(n);
+      std::vector<uint32_t> lr(todo.size()), sr(todo.size());
       std::vector<Index> next;
       for (size_t k = 0; k < todo.size(); ++k) {
         const Index b = todo[k];
         bm(b) *= 2;
-        xr.col(Index(k)) = xs.col(b) / bm(b);
+        xs.col(Index(k)) = x.col(b) / scale(b);
+        factor(Index(k)) = bm(b);
         lr[k] = uint32_t(nb) * round + uint32_t(b);
       }
-      const std::vector<uint32_t> sr = pass(a, xr, yr, noise, event, lr, counts, probe, nb);
+      counts.input_clips += dac(xs, factor, xq);
+      pass(a, xq, yr, noise, event, lr.data(), sr.data(), probe, nb);
+      counts.passes += uint64_t(n);
       for (size_t k = 0; k < todo.size(); ++k) {
         const Index b = todo[k];
         y.col(b) = yr.col(Index(k));

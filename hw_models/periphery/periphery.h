@@ -78,7 +78,8 @@ struct AnalogArray {
   const Matrix& w;  // out_size x in_size, as read (device read_weights and mapping)
   bool transposed;  // backward read
   // Ref: a perfect periphery hands the caller's input straight to the product (no copy).
-  std::function<void(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y)> mvm;
+  // y is sized lines_out x (x's columns) by the caller.
+  std::function<void(const Eigen::Ref<const BatchMatrix>& x, Eigen::Ref<BatchMatrix> y)> mvm;
 
   Index lines_in() const { return transposed ? w.rows() : w.cols(); }
   Index lines_out() const { return transposed ? w.cols() : w.rows(); }
@@ -114,34 +115,50 @@ class Periphery {
                   const Rng& noise, uint64_t event,
                   const ConversionWindow* probe = nullptr) const;
 
-  // Noise management: each sample's input scale (max |x| with abs_max; 1 when off or zero).
-  SampleRow input_scale(const Eigen::Ref<const BatchMatrix>& x) const;
-  // DAC: clips to ±inp_bound and quantises to steps of inp_res·2·inp_bound. Returns the number
-  // of clipped inputs.
-  uint64_t dac(BatchMatrix& x) const;
-  // The analog product y = W x (or Wᵀ x) with first-order IR drop.
-  void analog_mvm(const AnalogArray& a, const BatchMatrix& xq, BatchMatrix& y) const;
+  // Noise management and the DAC in one pass over each sample: scale[b] = max |x(:,b)| with
+  // abs_max (1 when off, or for an all-zero sample), then xq = Q(clip(x / scale)) as `dac`.
+  // Returns the number of clipped inputs.
+  uint64_t convert_inputs(const Eigen::Ref<const BatchMatrix>& x, Scalar* scale,
+                          BatchMatrix& xq) const;
+  // DAC of samples over given divisors, xq = Q(clip(x / divisor)): clips to ±inp_bound and
+  // quantises to steps of inp_res·2·inp_bound. Returns the number of clipped inputs. With
+  // abs_max, x / divisor must lie within ±1 (x already scaled by its max, as in bound
+  // management's re-reads), so that a range inp_bound >= 1 needs no clipping.
+  uint64_t dac(const Eigen::Ref<const BatchMatrix>& x, const SampleRow& divisor,
+               BatchMatrix& xq) const;
+  // The analog product y = W x (or Wᵀ x) with first-order IR drop; y is sized by the caller.
+  void analog_mvm(const AnalogArray& a, const BatchMatrix& xq, Eigen::Ref<BatchMatrix> y) const;
   // Additive output noise and weight read noise, one Gaussian per output: Σ_j (w_ij + σ_w ξ_ij)
-  // x_j has the noise σ_w |x|₂ ξ_i, so weight noise costs O(out), not a pass over W.
-  void output_noise(const BatchMatrix& xq, BatchMatrix& y, const Rng& noise, uint64_t event,
-                    const std::vector<uint32_t>& lanes) const;
-  // ADC: clips to ±out_bound and quantises to steps of out_res·2·out_bound. Returns, per
-  // sample, how many outputs saturated.
-  std::vector<uint32_t> adc(BatchMatrix& y) const;
+  // x_j has the noise σ_w |x|₂ ξ_i, so weight noise costs O(out), not a pass over W. Sample b
+  // draws from lane lanes[b].
+  void output_noise(const BatchMatrix& xq, Eigen::Ref<BatchMatrix> y, const Rng& noise,
+                    uint64_t event, const uint32_t* lanes) const;
+  // ADC: clips to ±out_bound and quantises to steps of out_res·2·out_bound; saturated[b]
+  // receives how many outputs of sample b saturated.
+  void adc(Eigen::Ref<BatchMatrix> y, uint32_t* saturated) const;
+
+  // Samples per parallel block of the per-sample stages: about 16k values each.
+  static Index sample_block(Index lines);
+  // Samples per block of a read's first pass: blocks of a multiple of 16 samples, about 32k
+  // input values each, whose stages run back to back while the block is in cache, and which
+  // go to the threads; for an array over 256 KiB, the whole batch (its product is then split
+  // over output rows, and W is read once per batch, not once per block). Shape only, never
+  // threads(), so results do not depend on the thread count.
+  static Index column_block(const AnalogArray& a, Index samples);
 
  private:
-  // One pass of the stages DAC -> MVM -> noise -> ADC over already scaled inputs.
-  std::vector<uint32_t> pass(const AnalogArray& a, const BatchMatrix& xin, BatchMatrix& y,
-                             const Rng& noise, uint64_t event, const std::vector<uint32_t>& lanes,
-                             ReadCounts& counts, const ConversionWindow* probe,
-                             Index samples) const;
+  template <class DivisorOf>
+  uint64_t dac_columns(const Eigen::Ref<const BatchMatrix>& x, DivisorOf divisor_of,
+                       BatchMatrix& xq) const;
+  // One pass of the stages MVM -> noise -> ADC over converted inputs.
+  void pass(const AnalogArray& a, const BatchMatrix& xq, Eigen::Ref<BatchMatrix> y,
+            const Rng& noise, uint64_t event, const uint32_t* lanes, uint32_t* saturated,
+            const ConversionWindow* probe, Index samples) const;
   // Appends one ConversionPass per column of xq and y (its sample: lane mod `samples`; no
   // lanes: the column) in LSB codes where the converters quantise; read sets the scales.
   void record(const ConversionWindow& probe, const Eigen::Ref<const BatchMatrix>& xq,
-              const BatchMatrix& y, const std::vector<uint32_t>& lanes, Index samples) const;
-  // Samples per parallel block of the per-sample stages: about 16k values each.
-  static Index sample_block(Index lines);
-
+              const Eigen::Ref<const BatchMatrix>& y, const uint32_t* lanes,
+              Index samples) const;
   PeripheryParams p_;
 };
 

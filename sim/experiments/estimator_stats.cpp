@@ -286,7 +286,7 @@ class EstimatorStats : public Experiment {
     std::vector<rules::TileLayer*>& layers = layers_;
     layers.clear();
     if (net)
-      for (const auto& t : hardware.place_on_tiles(*net, np, seed)) layers.push_back(t.get());
+      for (const auto& t : hardware.place_on_tiles(*net, seed)) layers.push_back(t.get());
     setup_.rule->prepare(*model, init);
     const rules::Batch& all = setup_.task->train();
     // Mini-batches of `batch` consecutive samples of the training set (wrapping around), or

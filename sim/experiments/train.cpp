@@ -158,7 +158,7 @@ class Train : public Experiment {
     rules::Network* net = model_->network();
     if (net) {
       int l = 0;
-      tiles_ = setup_.place_on_tiles(*net, setup_.network, seed);
+      tiles_ = setup_.place_on_tiles(*net, seed);
       for (const auto& layer : tiles_) {
         // Pulse/energy ledger and, in timed mode, the tile's SystemC process (hw_models/sc/).
         if (hw::RunInstrument* ins = hw::current_instrument())

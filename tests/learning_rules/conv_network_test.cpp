@@ -244,7 +244,9 @@ TEST(ConvNetwork, ConvLayersOnIdealTilesEqualTheDigitalLayers) {
   const Batch b = image_batch(5, {2, 6, 6}, 3, false, 4);
   for (const auto& [rows, cols] : std::vector<std::pair<int, int>>{{0, 0}, {2, 7}}) {
     ConvTilePair pair = conv_tile_pair(rows, cols);
-    if (rows) EXPECT_GT(pair.tiles[0]->tiles().size(), 1u);  // 3 x 18 on 2 x 7 arrays: 2 x 3
+    if (rows) {
+      EXPECT_GT(pair.tiles[0]->tiles().size(), 1u);  // 3 x 18 on 2 x 7 arrays: 2 x 3
+    }
     const MatrixD yd = pair.digital.forward(b.x), ya = pair.analog.forward(b.x);
     // Float reads: relative error ~1e-7 x sqrt(fan_in); 1e-5 leaves margin.
     EXPECT_LE((yd - ya).norm(), 1e-5 * yd.norm()) << rows;

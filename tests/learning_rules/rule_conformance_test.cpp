@@ -212,7 +212,7 @@ std::unique_ptr<Built> build(const std::string& yaml,
   b->model = b->setup.task->make_model(b->setup.network, init);
   b->net = b->model->network();
   if (b->net) {
-    b->tiles = b->setup.place_on_tiles(*b->net, b->setup.network, seed);
+    b->tiles = b->setup.place_on_tiles(*b->net, seed);
     // Inside an instrumented run every tile gets its ledger hook (as train attaches them).
     if (hw::RunInstrument* ins = hw::current_instrument())
       for (std::size_t l = 0; l < b->tiles.size(); ++l)

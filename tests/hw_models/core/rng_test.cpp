@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "hw_models/core/fast_normal.h"
 #include "hw_models/core/rng.h"
 #include "hw_models/core/sha256.h"
 
@@ -39,6 +40,65 @@ TEST(Rng, FillBitsEqualsTheScalarStream) {
       a.fill_bits(bits.data(), n);
       for (int k = 0; k < n; ++k) ASSERT_EQ(bits[size_t(k)], b()) << "skip " << skip << " n " << n;
       for (int k = 0; k < 9; ++k) ASSERT_EQ(a(), b()) << "state after skip " << skip << " n " << n;
+    }
+}
+
+// fill_bits_lanes gives each lane exactly its own stream's first numbers, for lane lengths that
+// end inside a block or on a block boundary, counts that fill a SIMD call partly or exactly,
+// and an event above 2^32 (both counter words).
+TEST(Rng, FillBitsLanesEqualsEachLanesStream) {
+  const Rng base(9, Stream::read, 4);
+  const uint64_t event = (uint64_t(1) << 33) + 5;
+  for (Index per_lane : {1, 3, 4, 5, 8, 16, 17, 63, 64, 100})
+    for (Index count : {1, 2, 7, 16, 33, 64}) {
+      std::vector<uint32_t> lanes(static_cast<size_t>(count));
+      for (Index k = 0; k < count; ++k) lanes[size_t(k)] = uint32_t(3 * k * k + 1);
+      std::vector<uint32_t> got(static_cast<size_t>(per_lane * count));
+      base.fill_bits_lanes(event, lanes.data(), count, per_lane, got.data());
+      for (Index k = 0; k < count; ++k) {
+        Rng own = base.at(event, lanes[size_t(k)]);
+        for (Index i = 0; i < per_lane; ++i)
+          ASSERT_EQ(got[size_t(k * per_lane + i)], own()) << "per_lane " << per_lane << " lane " << k;
+      }
+    }
+}
+
+// fill_normal_fast against Box–Muller evaluated independently in double on the same raw
+// numbers (pair k: u1 from number 2k, u2 from number 2k+1, 24 bits each): float accuracy.
+TEST(Rng, FillNormalFastIsBoxMullerOnTheStream) {
+  for (Index n : {1, 2, 15, 16, 17, 511, 512, 513, 1500}) {
+    Rng a(3, Stream::cycle, 1, 2, 3), b = a;
+    std::vector<Scalar> z(static_cast<size_t>(n));
+    fill_normal_fast(a, z.data(), n);
+    for (Index k = 0; 2 * k < n; ++k) {
+      const double u1 = (double(b() >> 8) + 0.5) / 16777216.0;
+      const double u2 = double(b() >> 8) / 16777216.0;
+      const double r = std::sqrt(-2.0 * std::log(u1));
+      ASSERT_NEAR(z[size_t(2 * k)], r * std::cos(2 * M_PI * u2), 2e-5 * (1 + r)) << n << " " << k;
+      if (2 * k + 1 < n) {
+        ASSERT_NEAR(z[size_t(2 * k + 1)], r * std::sin(2 * M_PI * u2), 2e-5 * (1 + r)) << n;
+      }
+    }
+  }
+}
+
+// fill_normal_lanes is fill_normal_fast lane by lane, bit for bit: short lanes that share
+// chunks, odd lengths, and lanes longer than a chunk.
+TEST(Rng, FillNormalLanesEqualsFillNormalFastPerLane) {
+  const Rng base(5, Stream::read, 2);
+  for (Index n : {1, 2, 15, 16, 17, 64, 127, 128, 129, 300, 700})
+    for (Index count : {1, 3, 40}) {
+      std::vector<uint32_t> lanes(static_cast<size_t>(count));
+      for (Index k = 0; k < count; ++k) lanes[size_t(k)] = uint32_t(1000 + 7 * k);
+      std::vector<Scalar> got(static_cast<size_t>(n * count));
+      std::vector<Scalar> own(static_cast<size_t>(n));
+      fill_normal_lanes(base, 11, lanes.data(), count, n, got.data());
+      for (Index k = 0; k < count; ++k) {
+        Rng r = base.at(11, lanes[size_t(k)]);
+        fill_normal_fast(r, own.data(), n);
+        for (Index i = 0; i < n; ++i)
+          ASSERT_EQ(got[size_t(k * n + i)], own[size_t(i)]) << "n " << n << " lane " << k;
+      }
     }
 }
 
