@@ -5,6 +5,10 @@
 #include <cmath>
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "hw_models/core/fast_normal.h"
 #include "hw_models/core/parallel.h"
 
@@ -33,6 +37,26 @@ inline Scalar divide(Scalar x, Scalar d, Scalar r) {
 // more than the vector part here (cvtsi2ss carries a false dependency from value to value).
 constexpr Index kChunk = 16;
 
+// A column's last rem < kChunk values to and from a zero-padded chunk on the stack: masked
+// vector moves where the target has them (a scalar loop compiles to a memcpy call, which here
+// costs as much as the chunk's arithmetic).
+inline void load_tail(const Scalar* in, Index rem, Scalar* chunk) {
+#if defined(__AVX512F__)
+  _mm512_store_ps(chunk, _mm512_maskz_loadu_ps(__mmask16((1u << rem) - 1), in));
+#else
+  std::fill(chunk, chunk + kChunk, Scalar(0));
+  std::copy(in, in + rem, chunk);
+#endif
+}
+
+inline void store_tail(const Scalar* chunk, Index rem, Scalar* out) {
+#if defined(__AVX512F__)
+  _mm512_mask_storeu_ps(out, __mmask16((1u << rem) - 1), _mm512_load_ps(chunk));
+#else
+  std::copy(chunk, chunk + rem, out);
+#endif
+}
+
 // One converter on n values: v / divisor, clipped to ±bound (Clip) and rounded to the nearest
 // multiple of step, halves away from zero (Quantise: add ±0.5 and truncate through int32,
 // cvttps2dq; |v/step| stays far below 2^31 since quantisation is only on with a finite range).
@@ -52,8 +76,8 @@ uint32_t convert(const Scalar* in, Index n, Scalar divisor, Scalar bound, Scalar
         v = std::min(std::max(v, -bound), bound);
       }
       if (Quantise) {
-        const Scalar half = v >= Scalar(0) ? Scalar(0.5) : Scalar(-0.5);
-        v = Scalar(int32_t(v * inv + half)) * step;
+        // ±0.5 with v's sign (for v = −0 either half truncates to 0).
+        v = Scalar(int32_t(v * inv + std::copysign(Scalar(0.5), v))) * step;
       }
       o[k] = v;
     }
@@ -61,10 +85,10 @@ uint32_t convert(const Scalar* in, Index n, Scalar divisor, Scalar bound, Scalar
   Index i = 0;
   for (; i + kChunk <= n; i += kChunk) chunk(in + i, out + i, beyond);
   if (i < n) {
-    alignas(64) Scalar a[kChunk] = {}, b[kChunk];
-    std::copy(in + i, in + n, a);
+    alignas(64) Scalar a[kChunk], b[kChunk];
+    load_tail(in + i, n - i, a);
     chunk(a, b, beyond);
-    std::copy(b, b + (n - i), out + i);
+    store_tail(b, n - i, out + i);
   }
   uint32_t total = 0;
   for (uint32_t c : beyond) total += c;
@@ -79,8 +103,12 @@ Scalar abs_max(const Scalar* in, Index n) {
   Chunk m = Chunk::Zero();
   Index i = 0;
   for (; i + kChunk <= n; i += kChunk) m = m.max(Eigen::Map<const Chunk>(in + i).abs());
-  Scalar top = m.maxCoeff();
-  for (; i < n; ++i) top = std::max(top, std::abs(in[i]));
+  if (i < n) {
+    alignas(64) Scalar a[kChunk];
+    load_tail(in + i, n - i, a);
+    m = m.max(Eigen::Map<const Chunk, Eigen::Aligned64>(a).abs());
+  }
+  const Scalar top = m.maxCoeff();
   return top > Scalar(0) ? top : Scalar(1);
 }
 
