@@ -235,6 +235,10 @@ void Rng::fill_bits(uint32_t* out, Index n) {
 void Rng::fill_bits_lanes(uint64_t event, const uint32_t* lanes, Index count, Index per_lane,
                           uint32_t* out) const {
 #if defined(__AVX512F__)
+  if (per_lane >= 128) {  // a lane fills whole kernel calls of its own (fill_bits)
+    for (Index k = 0; k < count; ++k) at(event, lanes[k]).fill_bits(out + k * per_lane, per_lane);
+    return;
+  }
   // The (lane, block) pairs in order, 64 per kernel call: SIMD lane j gets the counter
   // [block, lane, event] of pair p0 + j. When every lane takes whole blocks, the blocks are
   // the output in order and land there directly; otherwise (and for a last partial call) they
@@ -248,10 +252,17 @@ void Rng::fill_bits_lanes(uint64_t event, const uint32_t* lanes, Index count, In
   uint32_t block = 0;
   for (Index p0 = 0; p0 < pairs; p0 += kPerCall) {
     const Index m = std::min<Index>(kPerCall, pairs - p0);
-    for (int j = 0; j < kPerCall; ++j) {
-      bw[j] = block;
-      lw[j] = lanes[std::min(lane, count - 1)];  // pairs past the end repeat the last lane
-      if (++block == blocks) {
+    // A run of one lane's blocks at a time (pairs past the end repeat the last lane).
+    for (int j = 0; j < kPerCall;) {
+      const int take = int(std::min<uint32_t>(blocks - block, uint32_t(kPerCall - j)));
+      const uint32_t id = lanes[std::min(lane, count - 1)];
+      for (int t = 0; t < take; ++t) {
+        bw[j + t] = block + uint32_t(t);
+        lw[j + t] = id;
+      }
+      j += take;
+      block += uint32_t(take);
+      if (block == blocks) {
         block = 0;
         ++lane;
       }
