@@ -235,10 +235,17 @@ void Rng::fill_bits(uint32_t* out, Index n) {
 void Rng::fill_bits_lanes(uint64_t event, const uint32_t* lanes, Index count, Index per_lane,
                           uint32_t* out) const {
 #if defined(__AVX512F__)
-  if (per_lane >= 128) {  // a lane fills whole kernel calls of its own (fill_bits)
-    for (Index k = 0; k < count; ++k) at(event, lanes[k]).fill_bits(out + k * per_lane, per_lane);
+  if (per_lane < 128) {  // longer lanes fill whole kernel calls of their own (below)
+    fill_short_lanes(event, lanes, count, per_lane, out);
     return;
   }
+#endif
+  for (Index k = 0; k < count; ++k) at(event, lanes[k]).fill_bits(out + k * per_lane, per_lane);
+}
+
+#if defined(__AVX512F__)
+void Rng::fill_short_lanes(uint64_t event, const uint32_t* lanes, Index count, Index per_lane,
+                           uint32_t* out) const {
   // The (lane, block) pairs in order, 64 per kernel call: SIMD lane j gets the counter
   // [block, lane, event] of pair p0 + j. When every lane takes whole blocks, the blocks are
   // the output in order and land there directly; otherwise (and for a last partial call) they
@@ -282,10 +289,8 @@ void Rng::fill_bits_lanes(uint64_t event, const uint32_t* lanes, Index count, In
       std::copy(tmp + 4 * j, tmp + 4 * j + words, out + l * per_lane + first);
     }
   }
-#else
-  for (Index k = 0; k < count; ++k) at(event, lanes[k]).fill_bits(out + k * per_lane, per_lane);
-#endif
 }
+#endif
 
 void Rng::fill_uniform(Scalar* out, Index n) {
   for (Index i = 0; i < n; ++i) out[i] = r123::u01<float>((*this)());

@@ -70,6 +70,11 @@ class Rng {
 
  private:
   void refill();
+#if defined(__AVX512F__)
+  // fill_bits_lanes for lanes shorter than two kernel calls: their blocks share calls.
+  void fill_short_lanes(uint64_t event, const uint32_t* lanes, Index count, Index per_lane,
+                        uint32_t* out) const;
+#endif
   uint64_t seed_;
   uint32_t stream_, unit_;
   uint64_t event_;

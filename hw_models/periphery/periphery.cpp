@@ -9,14 +9,17 @@
 #include <immintrin.h>
 #endif
 
-// Masked vector moves for a column's tail, except under AddressSanitizer (whose checks of
-// masked accesses vary between compiler versions): there, plain copies.
-#if defined(__has_feature)
+// Masked vector moves for a column's tail, except under AddressSanitizer (GCC says so with
+// __SANITIZE_ADDRESS__, clang with __has_feature; ASan's checks of masked accesses vary
+// between compiler versions): there, plain copies.
+#if defined(__SANITIZE_ADDRESS__)
+#define XB_ASAN 1
+#elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define XB_NO_MASKED_MOVES 1
+#define XB_ASAN 1
 #endif
 #endif
-#if defined(__AVX512F__) && !defined(__SANITIZE_ADDRESS__) && !defined(XB_NO_MASKED_MOVES)
+#if defined(__AVX512F__) && !defined(XB_ASAN)
 #define XB_MASKED_MOVES 1
 #endif
 
