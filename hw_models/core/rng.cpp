@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -283,10 +284,21 @@ void Rng::fill_short_lanes(uint64_t event, const uint32_t* lanes, Index count, I
     uint32_t* dst = direct ? out + 4 * p0 : tmp;
     philox16_rounds<G>(x0, x1, uint32_t(event), uint32_t(event >> 32), key_.v[0], key_.v[1], dst);
     if (direct) continue;
+    // Block by block in order: a lane's whole blocks as fixed 16-byte copies (inlined), its
+    // last partial block word by word.
+    Index out_lane = p0 / Index(blocks);
+    uint32_t out_block = uint32_t(p0 % Index(blocks));
     for (Index j = 0; j < m; ++j) {
-      const Index l = (p0 + j) / blocks, first = 4 * ((p0 + j) % blocks);
-      const Index words = std::min<Index>(4, per_lane - first);
-      std::copy(tmp + 4 * j, tmp + 4 * j + words, out + l * per_lane + first);
+      const Index first = 4 * Index(out_block);
+      uint32_t* o = out + out_lane * per_lane + first;
+      if (first + 4 <= per_lane)
+        std::memcpy(o, tmp + 4 * j, 4 * sizeof(uint32_t));
+      else
+        for (Index w = 0; w < per_lane - first; ++w) o[w] = tmp[4 * j + w];
+      if (++out_block == blocks) {
+        out_block = 0;
+        ++out_lane;
+      }
     }
   }
 }

@@ -352,6 +352,11 @@ Rng Tile::scheme_rng(uint32_t lane) const {
   return Rng(stream_seed_, Stream::cycle, id_).at(kEventsPerUpdate * update_event_ + 2, lane);
 }
 
+void Tile::scheme_bits(const uint32_t* lanes, Index count, Index per_lane, uint32_t* out) const {
+  Rng(stream_seed_, Stream::cycle, id_)
+      .fill_bits_lanes(kEventsPerUpdate * update_event_ + 2, lanes, count, per_lane, out);
+}
+
 void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fill,
                         UpdateReport& report) {
   const uint64_t e = update_event_++;

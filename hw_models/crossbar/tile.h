@@ -192,6 +192,10 @@ class Tile {
   // A stream for a scheme's own draws (pulse trains) of the update the next apply_pulses call
   // will apply, keyed by that event and `lane`. Take it before calling apply_pulses.
   Rng scheme_rng(uint32_t lane) const;
+  // The first per_lane numbers of the scheme streams of `count` lanes (lane k's at
+  // out[k·per_lane]): scheme_rng(lanes[k]).fill_bits, with short lanes (pulse trains of BL
+  // numbers) sharing SIMD Philox calls.
+  void scheme_bits(const uint32_t* lanes, Index count, Index per_lane, uint32_t* out) const;
 
  private:
   void refresh_weights() const;

@@ -27,8 +27,9 @@ inline uint32_t popcount32(uint32_t v) {
 #endif
 }
 
-// A train of bl bits, each 1 with probability p, into words[0 .. ceil(bl/32)).
-void draw_train(Rng rng, double p, int bl, uint32_t* words) {
+// A train of bl bits, each 1 with probability p, into words[0 .. ceil(bl/32)), from the
+// lane's first bl raw numbers u: P(u < thr) = thr / 2^32 = p up to 2^-32.
+void draw_train(const uint32_t* u, double p, int bl, uint32_t* words) {
   const int nw = (bl + 31) / 32;
   std::fill(words, words + nw, 0u);
   if (p <= 0) return;
@@ -36,12 +37,15 @@ void draw_train(Rng rng, double p, int bl, uint32_t* words) {
     for (int k = 0; k < bl; ++k) words[k >> 5] |= 1u << (k & 31);
     return;
   }
-  // P(u < thr) = thr / 2^32 = p up to 2^-32. The draws come in whole SIMD Philox blocks
-  // (fill_bits returns exactly what bl calls of rng() would).
   const uint32_t thr = uint32_t(p * 4294967296.0);
-  uint32_t u[1024];  // desired_bl ≤ 1024 (validated)
-  rng.fill_bits(u, bl);
-  for (int k = 0; k < bl; ++k) words[k >> 5] |= uint32_t(u[k] < thr) << (k & 31);
+  // One word at a time in a local (u and words may alias as far as the compiler knows, which
+  // would store every bit).
+  for (int w = 0; w < nw; ++w) {
+    const int k0 = 32 * w, k1 = std::min(bl, k0 + 32);
+    uint32_t bits = 0;
+    for (int k = k0; k < k1; ++k) bits |= uint32_t(u[k] < thr) << (k - k0);
+    words[w] = bits;
+  }
 }
 
 }  // namespace
@@ -87,15 +91,22 @@ void StochasticPulseScheme::apply_rank1(Tile& tile, const Scalar* x, const Scala
   std::vector<uint32_t> dmask(size_t(m * nw)), xmask(size_t(n * nw));
   std::vector<int32_t> dsgn(static_cast<size_t>(m)), xsgn(static_cast<size_t>(n));
   std::vector<uint8_t> clipped(size_t(m + n), 0);
+  // A block's lanes draw their numbers together (Tile::scheme_bits: the same numbers as each
+  // lane's own stream, with BL-long lanes sharing SIMD Philox calls).
   parallel_rows(m + n, [&](Index l0, Index l1) {
+    thread_local std::vector<uint32_t> ids, bits;
+    ids.resize(size_t(l1 - l0));
+    for (Index l = l0; l < l1; ++l) ids[size_t(l - l0)] = uint32_t(l);
+    bits.resize(size_t((l1 - l0) * pl.bl));
+    tile.scheme_bits(ids.data(), l1 - l0, pl.bl, bits.data());
     for (Index l = l0; l < l1; ++l) {
       const bool row = l < m;
       const Index k = row ? l : l - m;
       const Scalar v = row ? d[k] : x[k];
       const double p = (row ? pl.b : pl.a) * std::abs(double(v));
       clipped[size_t(l)] = p > 1 ? 1 : 0;
-      draw_train(tile.scheme_rng(uint32_t(l)), p, pl.bl, row ? &dmask[size_t(k * nw)]
-                                                              : &xmask[size_t(k * nw)]);
+      draw_train(&bits[size_t((l - l0) * pl.bl)], p, pl.bl,
+                 row ? &dmask[size_t(k * nw)] : &xmask[size_t(k * nw)]);
       (row ? dsgn[size_t(k)] : xsgn[size_t(k)]) = v < 0 ? -1 : 0;
     }
   }, 64);
