@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // `xbarsim bench`: tile read and update speed against plain Eigen and an RNG floor, for every
 // device law, tile size and thread count, measured in one run (docs/performance.md). Times are
-// wall-clock medians of 3 windows, each timing many calls between two clock reads; ratios
-// compare figures of the same run, so they travel between machines better than absolute times.
+// wall-clock medians of windows, each timing many calls between two clock reads; ratios are
+// taken from alternating windows of the two operations (timing.h), so they travel between
+// machines, and across the drift of a shared one, better than absolute times.
 #pragma once
 
 #include <string>
