@@ -362,12 +362,15 @@ void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fi
   const uint64_t e = update_event_++;
   std::vector<uint64_t> up(size_t(out_), 0), down(size_t(out_), 0);
   const Rng cycle(stream_seed_, Stream::cycle, id_);
-  // Row blocks of ~16 KB of counts (at least 4 rows): the scheme writes a block's counts into a
-  // per-thread buffer that stays in L1 while the device reads it, so no out x in count array
-  // ever goes through memory (at 2048², that was 16 MB written and read back per update). The
-  // block depends on the shape only; every row draws from its own stream, so results do not
-  // depend on it.
-  const Index block = std::clamp<Index>(4096 / std::max<Index>(1, in_), 4, 32);
+  // Row blocks: the scheme writes a block's counts into a per-thread buffer that stays in cache
+  // while the device reads it, so no out x in count array ever goes through memory (at 2048²,
+  // that was 16 MB written and read back per update). On one thread a block holds ~16 KB of
+  // counts (at least 4 rows), which stay in L1. On more, blocks of up to 32 rows (≤ 256 KB, in
+  // L2): blocks of 4 rows cost the cheap laws (ideal) a fifth of their two-thread time in
+  // claims and in cache lines of per-row totals shared by two threads at block edges. Every
+  // row draws from its own stream, so results do not depend on the block.
+  const Index per_block = threads() > 1 ? 65536 : 4096;
+  const Index block = std::clamp<Index>(per_block / std::max<Index>(1, in_), 4, 32);
   parallel_rows(out_, [&](Index r0, Index r1) {
     thread_local PulseArray counts;
     thread_local std::vector<PulseArray> routed;
