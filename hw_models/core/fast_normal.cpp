@@ -17,8 +17,8 @@ constexpr int kPairs = 256;
 // reduce t to [−π/4, π/4] and evaluate both the cosine and the sine polynomial, then keep
 // one. Here the reduction and the two polynomials run once for both, with the same constants
 // and the same sequence of packet operations, so the results are bit for bit those of
-// u.cos() and u.sin() (test Rng.JointSinCosIsEigensCosAndSin) at about half the cost. The
-// large-argument branch (|t| ≥ 71476) is left out: Box–Muller angles are below 2π.
+// u.cos() and u.sin() (test Rng.FillNormalFastIsEigensBoxMullerBitForBit) at about half the
+// cost. The large-argument branch (|t| ≥ 71476) is left out: Box–Muller angles are below 2π.
 template <class Packet>
 void sincos_packet(const Packet& t, Packet& cos_t, Packet& sin_t) {
   using namespace Eigen::internal;

@@ -71,7 +71,8 @@ class Rng {
  private:
   void refill();
 #if defined(__AVX512F__)
-  // fill_bits_lanes for lanes shorter than two kernel calls: their blocks share calls.
+  // fill_bits_lanes for lanes shorter than one of fill_bits' kernel calls (128 words): the
+  // blocks of several lanes share a call.
   void fill_short_lanes(uint64_t event, const uint32_t* lanes, Index count, Index per_lane,
                         uint32_t* out) const;
 #endif

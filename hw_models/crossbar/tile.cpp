@@ -366,9 +366,10 @@ void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fi
   // while the device reads it, so no out x in count array ever goes through memory (at 2048²,
   // that was 16 MB written and read back per update). On one thread a block holds ~16 KB of
   // counts (at least 4 rows), which stay in L1. On more, blocks of up to 32 rows (≤ 256 KB, in
-  // L2): blocks of 4 rows cost the cheap laws (ideal) a fifth of their two-thread time in
-  // claims and in cache lines of per-row totals shared by two threads at block edges. Every
-  // row draws from its own stream, so results do not depend on the block.
+  // L2): with blocks of 4 rows the cheap laws (ideal) lost about a fifth of their two-thread
+  // time, presumably to the claims and to the cache lines of per-row totals that two threads
+  // share at block edges. Every row draws from its own stream, so results do not depend on
+  // the block.
   const Index per_block = threads() > 1 ? 65536 : 4096;
   const Index block = std::clamp<Index>(per_block / std::max<Index>(1, in_), 4, 32);
   parallel_rows(out_, [&](Index r0, Index r1) {

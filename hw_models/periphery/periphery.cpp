@@ -71,19 +71,20 @@ inline void store_tail(const Scalar* chunk, Index rem, Scalar* out) {
 #endif
 }
 
-// One converter on n values: v / divisor, clipped to ±bound (Clip) and rounded to the nearest
+// One converter on n values: v / divisor (Divide; the ADC takes its values as they are),
+// clipped to ±bound (Clip) and rounded to the nearest
 // multiple of step, halves away from zero (Quantise: add ±0.5 and truncate through int32,
 // cvttps2dq; |v/step| stays far below 2^31 since quantisation is only on with a finite range).
 // Returns how many values lay beyond the bound (`Strict`: |v| > bound; else |v| >= bound; a
 // padding zero never counts, as bound > 0 whenever clipping is on).
-template <bool Clip, bool Quantise, bool Strict>
+template <bool Clip, bool Quantise, bool Strict, bool Divide>
 uint32_t convert(const Scalar* in, Index n, Scalar divisor, Scalar bound, Scalar step,
                  Scalar* out) {
   const Scalar inv = Scalar(1) / step, r = Scalar(1) / divisor;
   uint32_t beyond[kChunk] = {};
   auto chunk = [inv, r, divisor, bound, step](const Scalar* x, Scalar* o, uint32_t* count) {
     for (Index k = 0; k < kChunk; ++k) {
-      Scalar v = divide(x[k], divisor, r);
+      Scalar v = Divide ? divide(x[k], divisor, r) : x[k];
       if (Clip) {
         const Scalar a = std::abs(v);
         count[k] += Strict ? a > bound : a >= bound;
@@ -127,9 +128,9 @@ Scalar abs_max(const Scalar* in, Index n) {
 }
 
 // The converter over every column (sample), its flags resolved once: column b is divided by
-// divisor_of(b, column), and beyond[b] receives its count. `in` and `out` may be the same
+// divisor_of(b, column) (Divide), and beyond[b] receives its count. `in` and `out` may be the same
 // matrix. A column is read right after its divisor is found, while it is in L1.
-template <bool Strict, class DivisorOf>
+template <bool Strict, bool Divide, class DivisorOf>
 void convert_columns(const Eigen::Ref<const BatchMatrix>& in, DivisorOf divisor_of, bool clip,
                      bool quantise, Scalar bound, Scalar step, Eigen::Ref<BatchMatrix> out,
                      uint32_t* beyond) {
@@ -141,10 +142,10 @@ void convert_columns(const Eigen::Ref<const BatchMatrix>& in, DivisorOf divisor_
       }
     }, Periphery::sample_block(in.rows()));
   };
-  if (clip && quantise) run(convert<true, true, Strict>);
-  else if (clip) run(convert<true, false, Strict>);
-  else if (quantise) run(convert<false, true, Strict>);
-  else run(convert<false, false, Strict>);
+  if (clip && quantise) run(convert<true, true, Strict, Divide>);
+  else if (clip) run(convert<true, false, Strict, Divide>);
+  else if (quantise) run(convert<false, true, Strict, Divide>);
+  else run(convert<false, false, Strict, Divide>);
 }
 
 }  // namespace
@@ -194,8 +195,8 @@ uint64_t Periphery::dac_columns(const Eigen::Ref<const BatchMatrix>& x, DivisorO
   // monotone), and bound management only divides further: a range ±inp_bound >= 1 never clips,
   // and the clip stage is skipped.
   const bool clip = p_.clip_in() && !(p_.abs_max() && p_.inp_bound >= 1);
-  convert_columns<true>(x, divisor_of, clip, p_.quantize_in(), Scalar(p_.inp_bound),
-                        Scalar(p_.inp_res * 2 * p_.inp_bound), xq, clipped.data());
+  convert_columns<true, true>(x, divisor_of, clip, p_.quantize_in(), Scalar(p_.inp_bound),
+                              Scalar(p_.inp_res * 2 * p_.inp_bound), xq, clipped.data());
   uint64_t total = 0;
   for (uint32_t c : clipped) total += c;
   return total;
@@ -244,9 +245,9 @@ void Periphery::output_noise(const BatchMatrix& xq, Eigen::Ref<BatchMatrix> y, c
 }
 
 void Periphery::adc(Eigen::Ref<BatchMatrix> y, uint32_t* saturated) const {
-  convert_columns<false>(y, [](Index, const Scalar*) { return Scalar(1); }, p_.clip_out(),
-                         p_.quantize_out(), Scalar(p_.out_bound),
-                         Scalar(p_.out_res * 2 * p_.out_bound), y, saturated);
+  convert_columns<false, false>(y, [](Index, const Scalar*) { return Scalar(1); },
+                                p_.clip_out(), p_.quantize_out(), Scalar(p_.out_bound),
+                                Scalar(p_.out_res * 2 * p_.out_bound), y, saturated);
 }
 
 void Periphery::pass(const AnalogArray& a, const BatchMatrix& xq, Eigen::Ref<BatchMatrix> y,
