@@ -279,9 +279,18 @@ void Periphery::record(const ConversionWindow& probe, const Eigen::Ref<const Bat
   }
 }
 
+// Between 32k and 128k input values: the larger blocks halve the product's share of per-call
+// cost (Eigen packs W again for every block) and their converted inputs (up to 512 KiB) still
+// sit in L2 for the product; an eighth of the batch within that range keeps two threads
+// evenly loaded (VGG-style 3136 x 288 -> 64 read: 1.60x -> 1.50x its GEMM on one thread,
+// 0.98x -> 0.90x on two; paired, docs/performance.md).
 Index Periphery::column_block(const AnalogArray& a, Index samples) {
   if (Index(sizeof(Scalar)) * a.w.size() > (Index(256) << 10)) return std::max<Index>(1, samples);
-  return std::max<Index>(16, (Index(1) << 15) / std::max<Index>(1, a.lines_in()) / 16 * 16);
+  const Index lines = std::max<Index>(1, a.lines_in());
+  auto multiple_of_16 = [](Index n) { return std::max<Index>(16, n / 16 * 16); };
+  const Index eighth = (samples / 8 + 15) / 16 * 16;
+  return std::clamp(eighth, multiple_of_16((Index(1) << 15) / lines),
+                    multiple_of_16((Index(1) << 17) / lines));
 }
 
 ReadCounts Periphery::read(const AnalogArray& a, const Eigen::Ref<const BatchMatrix>& x,
@@ -309,8 +318,11 @@ ReadCounts Periphery::read(const AnalogArray& a, const Eigen::Ref<const BatchMat
   auto first_pass = [&](Index b0, Index b1) {
     thread_local BatchMatrix xq;
     clips[std::size_t(b0 / block)] = convert_inputs(x.middleCols(b0, b1 - b0), &scale(b0), xq);
-    pass(a, xq, y.middleCols(b0, b1 - b0), noise, event, &lanes[std::size_t(b0)],
-         &sat[std::size_t(b0)], probe, nb);
+    auto yb = y.middleCols(b0, b1 - b0);
+    pass(a, xq, yb, noise, event, &lanes[std::size_t(b0)], &sat[std::size_t(b0)], probe, nb);
+    // Undo the input scale while the block is in cache; a sample that bound management
+    // re-reads is overwritten below and scaled there.
+    yb.array().rowwise() *= scale.segment(b0, b1 - b0);
   };
   // A probe records the passes in sample order, so its blocks run in order on this thread.
   if (blocks == 1 || probe)
@@ -351,7 +363,7 @@ ReadCounts Periphery::read(const AnalogArray& a, const Eigen::Ref<const BatchMat
       counts.passes += uint64_t(n);
       for (size_t k = 0; k < todo.size(); ++k) {
         const Index b = todo[k];
-        y.col(b) = yr.col(Index(k));
+        y.col(b) = yr.col(Index(k)) * (scale(b) * bm(b));
         sat[size_t(b)] = sr[k];
         if (sr[k] && bm(b) * 2 <= Scalar(p_.max_bm_factor)) next.push_back(b);
       }
@@ -359,7 +371,6 @@ ReadCounts Periphery::read(const AnalogArray& a, const Eigen::Ref<const BatchMat
     }
   }
   for (uint32_t s : sat) counts.saturations += s;
-  y.array().rowwise() *= scale * bm;
   if (probe) {
     // Each pass's output scale: its sample's input scale times the bound-management factor
     // of its round (2^round).

@@ -139,11 +139,11 @@ class Periphery {
 
   // Samples per parallel block of the per-sample stages: about 16k values each.
   static Index sample_block(Index lines);
-  // Samples per block of a read's first pass: blocks of a multiple of 16 samples, about 32k
-  // input values each, whose stages run back to back while the block is in cache, and which
-  // go to the threads; for an array over 256 KiB, the whole batch (its product is then split
-  // over output rows, and W is read once per batch, not once per block). Shape only, never
-  // threads(), so results do not depend on the thread count.
+  // Samples per block of a read's first pass: blocks of a multiple of 16 samples, an eighth
+  // of the batch within 32k..128k input values, whose stages run back to back while the
+  // block is in cache, and which go to the threads; for an array over 256 KiB, the whole batch
+  // (its product is then split over output rows, and W is read once per batch, not once per
+  // block). Shape only, never threads(), so results do not depend on the thread count.
   static Index column_block(const AnalogArray& a, Index samples);
 
  private:
