@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sim/bench/bench.h"
 
+#include <Eigen/QR>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "hw_models/core/config.h"
 #include "hw_models/core/errors.h"
@@ -218,6 +220,62 @@ struct ConvTimes {
   double forward_ratio = 0;  // paired (timing.h)
 };
 
+// A tile of `out` x `fan_in` weights uniform in ±0.3, with the default periphery.
+hw::Tile read_tile(const std::shared_ptr<const hw::DeviceModel>& dev, Index out, Index fan_in,
+                   Rng& data) {
+  Matrix w(out, fan_in);
+  for (Index i = 0; i < w.size(); ++i) w.data()[i] = Scalar(0.3 * (2 * data.uniform() - 1));
+  hw::Tile tile(hw::TileParams{}, hw::PeripheryParams{}, dev, out, fan_in, 1, 0);
+  tile.set_weights(w);
+  return tile;
+}
+
+// The tile's batched read of the patches x (one per column) against Eigen's GEMM of the same
+// product, paired.
+PairedTimes time_patch_read(hw::Tile& tile, const BatchMatrix& x, double window) {
+  const Matrix w = tile.weights();
+  BatchMatrix y(w.rows(), x.cols()), yt;
+  return paired_seconds([&] { tile.forward(x, yt); }, [&] { y.noalias() = w * x; }, window);
+}
+
+// The periphery adds work per sample in proportion to its inputs (noise management, DAC) and
+// to its outputs (output noise, ADC), against fan_in x out multiply-adds of the product, so a
+// read's ratio to the GEMM is about 1 + a/out + b/fan_in. Timed over a grid of patch-read
+// shapes (1600 patches, as LeNet-5's second layer on 16 images) and fitted by least squares:
+// a and b are the periphery's cost per input and per output value in multiply-adds.
+struct ConvGrid {
+  struct Cell {
+    Index out, fan_in;
+    double ratio;
+  };
+  std::vector<Cell> cells;
+  double per_input = 0, per_output = 0;  // a, b
+};
+
+ConvGrid time_conv_grid(const std::shared_ptr<const hw::DeviceModel>& dev, double window) {
+  ConvGrid g;
+  Rng data(1, Stream::data, 8);
+  for (Index fan_in : {150, 288, 576})
+    for (Index out : {16, 32, 64, 128}) {
+      BatchMatrix x(fan_in, 1600);
+      for (Index i = 0; i < x.size(); ++i) x.data()[i] = Scalar(data.uniform());
+      hw::Tile tile = read_tile(dev, out, fan_in, data);
+      g.cells.push_back({out, fan_in, time_patch_read(tile, x, window).ratio});
+    }
+  // Least squares of ratio - 1 on (1/out, 1/fan_in), no intercept.
+  Eigen::MatrixX2d basis(Index(g.cells.size()), 2);
+  Eigen::VectorXd excess(basis.rows());
+  for (Index k = 0; k < basis.rows(); ++k) {
+    const ConvGrid::Cell& c = g.cells[std::size_t(k)];
+    basis.row(k) << 1.0 / double(c.out), 1.0 / double(c.fan_in);
+    excess(k) = c.ratio - 1;
+  }
+  const Eigen::Vector2d cost = basis.colPivHouseholderQr().solve(excess);
+  g.per_input = cost(0);
+  g.per_output = cost(1);
+  return g;
+}
+
 ConvTimes time_conv(const std::string& name, rules::Shape in, Index out, Index k, Index pad,
                     const std::shared_ptr<const hw::DeviceModel>& dev, double window) {
   rules::LayerGeometry g;
@@ -232,15 +290,9 @@ ConvTimes time_conv(const std::string& name, rules::Shape in, Index out, Index k
   for (Index i = 0; i < images.size(); ++i) images.data()[i] = data.uniform();
   const MatrixD patches = rules::im2col(g, images);
   const BatchMatrix x = patches.transpose().cast<Scalar>();  // one patch per column
-  Matrix w(out, g.fan_in());
-  for (Index i = 0; i < w.size(); ++i) w.data()[i] = Scalar(0.3 * (2 * data.uniform() - 1));
   ConvTimes t{name, patches.rows(), g.fan_in(), out};
-  BatchMatrix y(out, x.cols());
-  hw::Tile tile(hw::TileParams{}, hw::PeripheryParams{}, dev, out, g.fan_in(), 1, 0);
-  tile.set_weights(w);
-  BatchMatrix yt;
-  const PairedTimes p =
-      paired_seconds([&] { tile.forward(x, yt); }, [&] { y.noalias() = w * x; }, window);
+  hw::Tile tile = read_tile(dev, out, g.fan_in(), data);
+  const PairedTimes p = time_patch_read(tile, x, window);
   t.forward_us = 1e6 * p.a_s;
   t.gemm_us = 1e6 * p.b_s;
   t.forward_ratio = p.ratio;
@@ -480,6 +532,21 @@ int command_bench(const BenchArgs& args) {
       worst = std::max(worst, c.forward_ratio);
     }
     j["conv_forward_ratio_vs_gemm"] = worst;
+    const ConvGrid grid = time_conv_grid(read_device, window / 2);
+    std::cout << "  patch reads (1600 patches) / GEMM by fan_in (rows) and out channels "
+                 "(columns 16 32 64 128):\n";
+    for (std::size_t k = 0; k < grid.cells.size(); ++k) {
+      const ConvGrid::Cell& c = grid.cells[k];
+      if (k % 4 == 0) std::cout << "    fan_in " << std::setw(4) << c.fan_in << ":";
+      std::cout << " " << std::fixed << std::setprecision(2) << c.ratio << std::defaultfloat
+                << std::setprecision(6) << (k % 4 == 3 ? "\n" : "");
+      j["conv_grid"].push_back(
+          {{"fan_in", c.fan_in}, {"out_channels", c.out}, {"forward_ratio_vs_gemm", c.ratio}});
+    }
+    std::cout << "  fit: ratio = 1 + " << grid.per_input << "/out + " << grid.per_output
+              << "/fan_in\n";
+    j["conv_grid_fit"] = {{"per_input_value", grid.per_input},
+                          {"per_output_value", grid.per_output}};
   }
   // The transfer family per mini-batch at 512², one thread, against stochastic_pulse.
   if (find(512, 1) && args.laws.empty()) {
