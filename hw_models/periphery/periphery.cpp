@@ -279,10 +279,9 @@ void Periphery::record(const ConversionWindow& probe, const Eigen::Ref<const Bat
   }
 }
 
-// Between 32k and 128k input values: the larger blocks halve the product's share of per-call
-// cost (Eigen packs W again for every block) and their converted inputs (up to 512 KiB) still
-// sit in L2 for the product; an eighth of the batch within that range keeps two threads
-// evenly loaded (VGG-style 3136 x 288 -> 64 read: 1.60x -> 1.50x its GEMM on one thread,
+// Between 32k and 128k input values: Eigen's product packs W again for every block, so larger
+// blocks pack it fewer times, and their converted inputs (up to 512 KiB) still sit in L2 for
+// the product; an eighth of the batch within that range keeps two threads evenly loaded (VGG-style 3136 x 288 -> 64 read: 1.60x -> 1.50x its GEMM on one thread,
 // 0.98x -> 0.90x on two; paired, docs/performance.md).
 Index Periphery::column_block(const AnalogArray& a, Index samples) {
   if (Index(sizeof(Scalar)) * a.w.size() > (Index(256) << 10)) return std::max<Index>(1, samples);
