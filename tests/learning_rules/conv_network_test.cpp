@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include "hw_models/core/config.h"
@@ -84,6 +85,43 @@ TEST(ConvOps, Col2imAndPoolBackwardAreTheAdjoints) {
     EXPECT_EQ(y(0, 0), max ? std::max({x(0, 0), x(0, 2), x(0, 10), x(0, 12)})
                            : (x(0, 0) + x(0, 2) + x(0, 10) + x(0, 12)) / 4);
   }
+}
+
+// Every output and winner of a pooling against a loop over windows, one channel at a time,
+// with ties (the first of equal values wins), overlapping windows and strided ones.
+TEST(ConvOps, PoolingEqualsAWindowByWindowReference) {
+  const Shape in{3, 7, 6};
+  MatrixD x = random_matrix(4, in.size(), 8);
+  for (Index i = 0; i < x.size(); i += 3) x.data()[i] = std::round(x.data()[i]);  // ties
+  for (bool max : {true, false})
+    for (Index stride : {1, 2}) {
+      Pooling p;
+      p.max = max;
+      p.kernel = 2;
+      p.stride = stride;
+      p.in = in;
+      p.out = {in.c, (in.h - 2) / stride + 1, (in.w - 2) / stride + 1};
+      PoolWinners win;
+      const MatrixD y = pool_forward(p, x, win, false);
+      for (Index b = 0; b < x.rows(); ++b)
+        for (Index oy = 0; oy < p.out.h; ++oy)
+          for (Index ox = 0; ox < p.out.w; ++ox)
+            for (Index c = 0; c < in.c; ++c) {
+              double best = -std::numeric_limits<double>::infinity(), sum = 0;
+              Index arg = -1;
+              for (Index ky = 0; ky < 2; ++ky)
+                for (Index kx = 0; kx < 2; ++kx) {
+                  const Index i = ((oy * stride + ky) * in.w + ox * stride + kx) * in.c + c;
+                  sum += x(b, i);
+                  if (x(b, i) > best) best = x(b, i), arg = i;
+                }
+              const Index o = (oy * p.out.w + ox) * in.c + c;
+              EXPECT_EQ(y(b, o), max ? best : sum / 4) << b << " " << o;
+              if (max) {
+                EXPECT_EQ(win[std::size_t(b * p.out.size() + o)], arg) << b << " " << o;
+              }
+            }
+    }
 }
 
 TEST(ConvOps, ReshapeKeepsTheRowMajorOrder) {
