@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The LeNet-5-style CNN on Fashion-MNIST (docs/networks.md): the digital baseline and the same
 # network on gokmen_vlasov arrays of 256 x 256 with stochastic pulses, over three seeds. Long:
-# about 4 minutes digital and 20 minutes per analog seed on one core. Prints test accuracy
+# about 2 minutes digital and 11 minutes per analog seed on one core. Prints test accuracy
 # and wall time per run, then the analog mean and spread.
 # Usage: studies/run_cnn.sh [BUILD_DIR] [SEEDS...]   (default seeds: 1 2 3)
 set -eu
