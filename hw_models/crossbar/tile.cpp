@@ -348,13 +348,15 @@ OpCost Tile::write(const UpdateRequest& req, UpdateReport& rep) {
   return cost;
 }
 
+uint64_t Tile::scheme_event() const { return kEventsPerUpdate * update_event_ + 2; }
+
 Rng Tile::scheme_rng(uint32_t lane) const {
-  return Rng(stream_seed_, Stream::cycle, id_).at(kEventsPerUpdate * update_event_ + 2, lane);
+  return Rng(stream_seed_, Stream::cycle, id_).at(scheme_event(), lane);
 }
 
 void Tile::scheme_bits(const uint32_t* lanes, Index count, Index per_lane, uint32_t* out) const {
   Rng(stream_seed_, Stream::cycle, id_)
-      .fill_bits_lanes(kEventsPerUpdate * update_event_ + 2, lanes, count, per_lane, out);
+      .fill_bits_lanes(scheme_event(), lanes, count, per_lane, out);
 }
 
 void Tile::apply_pulses(const std::function<void(PulseArray&, Index, Index)>& fill,

@@ -209,6 +209,8 @@ class Tile {
   // The cycle stream and event of device k in update event e.
   Rng device_cycle(int k) const;
   uint64_t device_event(int k, uint64_t e) const;
+  // The event of the scheme streams (scheme_rng, scheme_bits) of the next update.
+  uint64_t scheme_event() const;
   // The weights one read sees: weights() plus the device's read noise of read `event`.
   Matrix noisy_weights(Stream stream, uint64_t event) const;
   OpCost read(const Eigen::Ref<const BatchMatrix>& x, BatchMatrix& y, bool transposed);

@@ -72,9 +72,9 @@ inline void store_tail(const Scalar* chunk, Index rem, Scalar* out) {
 }
 
 // One converter on n values: v / divisor (Divide; the ADC takes its values as they are),
-// clipped to ±bound (Clip) and rounded to the nearest
-// multiple of step, halves away from zero (Quantise: add ±0.5 and truncate through int32,
-// cvttps2dq; |v/step| stays far below 2^31 since quantisation is only on with a finite range).
+// clipped to ±bound (Clip) and rounded to the nearest multiple of step, halves away from zero
+// (Quantise: add ±0.5 and truncate through int32, cvttps2dq; |v/step| stays far below 2^31
+// since quantisation is only on with a finite range).
 // Returns how many values lay beyond the bound (`Strict`: |v| > bound; else |v| >= bound; a
 // padding zero never counts, as bound > 0 whenever clipping is on).
 template <bool Clip, bool Quantise, bool Strict, bool Divide>
@@ -128,8 +128,8 @@ Scalar abs_max(const Scalar* in, Index n) {
 }
 
 // The converter over every column (sample), its flags resolved once: column b is divided by
-// divisor_of(b, column) (Divide), and beyond[b] receives its count. `in` and `out` may be the same
-// matrix. A column is read right after its divisor is found, while it is in L1.
+// divisor_of(b, column) (Divide), and beyond[b] receives its count. `in` and `out` may be the
+// same matrix. A column is read right after its divisor is found, while it is in L1.
 template <bool Strict, bool Divide, class DivisorOf>
 void convert_columns(const Eigen::Ref<const BatchMatrix>& in, DivisorOf divisor_of, bool clip,
                      bool quantise, Scalar bound, Scalar step, Eigen::Ref<BatchMatrix> out,
@@ -281,8 +281,9 @@ void Periphery::record(const ConversionWindow& probe, const Eigen::Ref<const Bat
 
 // Between 32k and 128k input values: Eigen's product packs W again for every block, so larger
 // blocks pack it fewer times, and their converted inputs (up to 512 KiB) still sit in L2 for
-// the product; an eighth of the batch within that range keeps two threads evenly loaded (VGG-style 3136 x 288 -> 64 read: 1.60x -> 1.50x its GEMM on one thread,
-// 0.98x -> 0.90x on two; paired, docs/performance.md).
+// the product; an eighth of the batch within that range keeps two threads evenly loaded
+// (VGG-style 3136 x 288 -> 64 read: 1.60x -> 1.50x its GEMM on one thread, 0.98x -> 0.90x on
+// two; paired, docs/performance.md).
 Index Periphery::column_block(const AnalogArray& a, Index samples) {
   if (Index(sizeof(Scalar)) * a.w.size() > (Index(256) << 10)) return std::max<Index>(1, samples);
   const Index lines = std::max<Index>(1, a.lines_in());
